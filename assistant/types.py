@@ -103,6 +103,7 @@ class Answer:
     collection: str = ""
     mode: str = "extractive"  # or "generative"
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    confidence: float = 0.0  # support for the best sentence; below the threshold it abstains
 
     def to_dict(self) -> dict:
         return {
@@ -114,4 +115,5 @@ class Answer:
             "collection": self.collection,
             "mode": self.mode,
             "timings": dict(self.timings),
+            "confidence": round(self.confidence, 4),
         }

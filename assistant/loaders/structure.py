@@ -98,7 +98,7 @@ def _continues(prev: Block, nxt: Block) -> bool:
         return False
     tail = prev.text.rstrip()
     return (
-        len(tail) > 40
+        len(tail) > 80  # short lines without stops are list items, not cut paragraphs
         and not ends_sentence(tail)
         and not LEAD_IN_END.search(tail)
         and nxt.text[:1].islower()
@@ -165,6 +165,8 @@ def _numbers(blocks: list[Block]) -> list[tuple[str, str] | None]:
 
 def _keep_demoted(text: str) -> bool:
     """A heading-like line followed by another heading: keep it as content if it says something."""
+    if SECTION_NUMBER.match(text):
+        return False  # "8 IMPLICATIONS" followed by "8.1 FINANCIAL IMPLICATIONS"
     return len(text.split()) >= 5 or any(c.isdigit() for c in text)
 
 

@@ -1,0 +1,76 @@
+"""Sentence embeddings, loaded once per process, with a cache keyed by content hash.
+
+The cache is what makes re-indexing cheap: a chunk whose text (and model) did not
+change is never embedded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+_lock = threading.Lock()
+
+
+class EmbeddingModelError(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=4)
+def _load(model: str):
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(model, device="cpu")
+    except Exception as e:  # a wrong path or an unreachable hub id
+        raise EmbeddingModelError(f"cannot load embedding model {model!r}: {e.__class__.__name__}: {e}".splitlines()[0]) from None
+
+
+def content_key(model_name: str, text: str) -> str:
+    return hashlib.sha256(f"{model_name}\x00{text}".encode("utf-8")).hexdigest()
+
+
+class Embedder:
+    """`encode` texts to normalised float32 vectors; the model's tokenizer is exposed for limits."""
+
+    def __init__(self, model: str, batch_size: int = 64):
+        self.model_name = model
+        self.batch_size = batch_size
+
+    @property
+    def model(self):
+        with _lock:
+            return _load(self.model_name)
+
+    @property
+    def tokenizer(self):
+        return self.model.tokenizer
+
+    @property
+    def dimension(self) -> int:
+        m = self.model
+        get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(get())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # sentence-transformers sorts by length inside encode, so batches are tight.
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

@@ -1,0 +1,129 @@
+"""`ask()`: from a question to a cited answer, every step in order."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.answer import Vocabulary, compose
+from assistant.conversation import resolve
+from assistant.embedding import Embedder
+from assistant.indexing import build_collection, is_stale
+from assistant.questions import analyse
+from assistant.retrieval import HybridRetriever
+from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
+from assistant.store import IndexProblem, collection_dir, load_build, read_sources
+from assistant.types import Answer
+
+
+class UnknownCollection(ValueError):
+    pass
+
+
+@dataclass
+class Engine:
+    """A loaded collection: its index, retriever and vocabulary, ready to answer."""
+
+    collection: str
+    retriever: HybridRetriever
+    vocab: Vocabulary
+    settings: Settings
+
+    @property
+    def documents(self):
+        return self.retriever.documents
+
+
+_engines: dict[tuple, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def sources_of(collection: str, settings: Settings) -> list[Path]:
+    if collection == DEFAULT_COLLECTION:
+        sources = [settings.corpus_dir]
+    else:
+        sources = read_sources(collection_dir(settings.index_dir, collection))
+        if not sources:
+            raise UnknownCollection(
+                f"unknown collection {collection!r}: index it first with `python -m assistant index PATH --collection {collection}`"
+            )
+    uploads = settings.uploads_dir / collection
+    if uploads.is_dir() and any(uploads.iterdir()) and uploads not in sources:
+        sources = [*sources, uploads]
+    return sources
+
+
+def load_engine(collection: str | None = None, settings: Settings | None = None, mode: str = "hybrid",
+                log=print) -> Engine:
+    """Load a collection, building or rebuilding its index when missing, stale or damaged."""
+    settings = settings or load_settings()
+    collection = collection or DEFAULT_COLLECTION
+    key = (collection, settings, mode)
+    with _engines_lock:
+        if key in _engines:
+            return _engines[key]
+        embedder = Embedder(settings.model, settings.embed_batch_size)
+        cdir = collection_dir(settings.index_dir, collection)
+        sources = sources_of(collection, settings)
+        from assistant.indexing import read_manifest_safe
+
+        reason = is_stale(read_manifest_safe(cdir), sources, settings)
+        if reason:
+            log(f"Indexing collection {collection!r}: {reason}.")
+            build_collection(collection, sources, settings, embedder)
+        try:
+            stored = load_build(cdir, collection, settings.model, embedder.dimension)
+        except IndexProblem as problem:
+            log(f"Rebuilding collection {collection!r}: {problem}.")
+            build_collection(collection, sources, settings, embedder, force=True)
+            stored = load_build(cdir, collection, settings.model, embedder.dimension)
+        retriever = HybridRetriever(embedder, mode, settings.candidates, settings.rrf_k,
+                                    settings.duplicate_threshold).fit(stored)
+        titles = {d: info.title for d, info in stored.documents.items()}
+        engine = Engine(collection, retriever, Vocabulary(stored.chunks, titles), settings)
+        _engines[key] = engine
+        return engine
+
+
+def forget_engines() -> None:
+    """Drop loaded collections (after re-indexing in the same process)."""
+    with _engines_lock:
+        _engines.clear()
+
+
+def clean_question(question: object, settings: Settings) -> str:
+    if not isinstance(question, str):
+        raise ValueError("the question must be text")
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+    if not text:
+        raise ValueError("the question is empty: type a question about the documents")
+    # Models read a few hundred tokens; a 100 KB paste is cut, not choked on.
+    return " ".join(text[: settings.max_question_chars].split())
+
+
+def ask(question: str, history: list[dict] | None = None, collection: str | None = None,
+        settings: Settings | None = None, mode: str = "hybrid") -> Answer:
+    """Answer `question` from `collection` (None: the default corpus), with citations."""
+    settings = settings or load_settings()
+    text = clean_question(question, settings)
+    engine = load_engine(collection, settings, mode)
+    t0 = time.perf_counter()
+    query = resolve(text, history)
+    q = analyse(query)
+    hits = engine.retriever.search(query, settings.top_k)
+    t1 = time.perf_counter()
+    composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,
+                       settings.max_answer_words, settings.max_list_words, settings.max_sentences)
+    t2 = time.perf_counter()
+    return Answer(
+        question=text,
+        answer=composed.text,
+        abstained=composed.abstained,
+        citations=composed.citations,
+        query=query,
+        collection=engine.collection,
+        timings={"retrieve": t1 - t0, "compose": t2 - t1},
+        confidence=composed.confidence,
+    )
