@@ -16,7 +16,7 @@ from assistant.chunking import split_sentences
 from assistant.questions import YEAR, Question, answer_type_score, content_words, stem
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
-PASSAGES_CONSIDERED = 6
+PASSAGES_CONSIDERED = 20  # reranked with the question's own features before sentences are picked
 
 
 @dataclass
@@ -25,7 +25,13 @@ class Candidate:
     hit: Hit
     rank: int  # of the passage in retrieval order
     score: float = 0.0
-    lexical: float = 0.0
+    lexical: float = 0.0  # share of the question's (idf-weighted) words in the sentence
+    passage: float = 0.0  # relevance of the sentence's passage
+    typed: float = 0.5  # holds the kind of fact asked for
+    position: int = 0  # sentence index inside its passage
+    on_year: bool = True  # about the year the question names (or names none)
+    covered: bool = True  # its passage mentions every specific name in the question
+    year: int | None = None  # of the source document
 
 
 class Vocabulary:
@@ -34,16 +40,30 @@ class Vocabulary:
     def __init__(self, chunks: list[Chunk], titles: dict[str, str]):
         self.df: Counter[str] = Counter()
         self.words: set[str] = set()
+        self.doc_stems: dict[str, set[str]] = {}
+        self.title_stems = {doc: {stem(w) for w in content_words(t)} for doc, t in titles.items()}
         for c in chunks:
             text = f"{titles.get(c.doc, '')} {c.heading} {c.text}"
             words = content_words(text)
             self.words.update(words)
             self.words.update(w.lower() for w in re.findall(r"[A-Za-z]+", text))
-            self.df.update({stem(w) for w in words})
+            stems = {stem(w) for w in words}
+            self.df.update(stems)
+            self.doc_stems.setdefault(c.doc, set()).update(stems)
         self.n = max(1, len(chunks))
 
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+
+    def specific_names(self, q: Question) -> set[str]:
+        """Stems of the question's names that single out some passages (not "Croydon" in a Croydon corpus)."""
+        out = set()
+        for name in q.names:
+            for part in content_words(name):
+                s = stem(part)
+                if 0 < self.df.get(s, 0) <= 0.2 * self.n:
+                    out.add(s)
+        return out
 
     def unknown_names(self, q: Question) -> list[str]:
         """Proper names in the question that the collection never mentions (another council, say)."""
@@ -64,49 +84,90 @@ def doc_year(info: DocumentInfo | None) -> int | None:
 def _candidates(hits: list[Hit]) -> list[Candidate]:
     out = []
     for rank, hit in enumerate(hits[:PASSAGES_CONSIDERED]):
+        position = 0
         for line in hit.chunk.text.split("\n"):
             for sentence in split_sentences(line):
                 if len(sentence) > 3:
-                    out.append(Candidate(sentence, hit, rank))
+                    out.append(Candidate(sentence, hit, rank, position=position))
+                    position += 1
     return out
 
 
-def _lexical(q_stems: dict[str, float], text: str, heading: str) -> float:
-    if not q_stems:
-        return 0.0
-    own = {stem(w) for w in content_words(text)}
-    context = {stem(w) for w in content_words(heading)}
-    got = sum(w * (1.0 if s in own else 0.5 if s in context else 0.0) for s, w in q_stems.items())
-    return got / sum(q_stems.values())
+def _overlap(q_stems: dict[str, float], stems: set[str]) -> float:
+    total = sum(q_stems.values())
+    return sum(w for s, w in q_stems.items() if s in stems) / total if total else 0.0
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
+def year_match(q: Question, text: str, info: DocumentInfo | None) -> bool:
+    """The passage is about a year the question names: the source is from it, or the text says it."""
+    if not q.years:
+        return True
+    mentioned = {int(y) for y in YEAR.findall(text)}
+    return bool(mentioned & set(q.years)) or doc_year(info) in q.years
 
 
 def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str, DocumentInfo]) -> list[Candidate]:
+    """Score each sentence of the top passages for how well it answers.
+
+    A passage is relevant (its meaning and words match the question); a sentence
+    answers (it holds the question's focus words and the kind of fact asked for).
+    """
     q_stems = {stem(t): vocab.idf(stem(t)) for t in q.terms}
+    focus_stems = dict(q_stems)  # sentences are scored with the asked-for words weighing triple
+    for f in q.focus:
+        if stem(f) in focus_stems:
+            focus_stems[stem(f)] *= 3.0
+    focus = {stem(f) for f in q.focus}
+    names = vocab.specific_names(q)
     cands = _candidates(hits)
-    newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits), default=0)
+    newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits[:PASSAGES_CONSIDERED]), default=0)
+    passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     for c in cands:
-        info = documents.get(c.hit.chunk.doc)
-        c.lexical = _lexical(q_stems, c.text, c.hit.chunk.heading)
-        score = 0.45 * c.lexical + 0.2 * answer_type_score(q, c.text) + 0.3 * max(c.hit.dense, 0.0)
-        score += 0.1 / (1 + c.rank)
-        year = doc_year(info)
+        chunk = c.hit.chunk
+        info = documents.get(chunk.doc)
+        if chunk.id not in passage_cache:
+            context = _stems(f"{info.title if info else ''} {chunk.heading} {chunk.text}")
+            passage_cache[chunk.id] = (_overlap(q_stems, context), year_match(q, chunk.text + " " + chunk.heading, info),
+                                       doc_year(info), context)
+        p_lex, p_year, year, _ = passage_cache[chunk.id]
+        sentence_stems = _stems(c.text)
+        # Words of the document's own title (its subject) say little about which sentence answers.
+        title = vocab.title_stems.get(chunk.doc, set())
+        c.lexical = _overlap(focus_stems, sentence_stems - title) + 0.3 * _overlap(focus_stems, sentence_stems & title)
+        c.passage = 0.5 * max(c.hit.dense, 0.0) + 0.5 * p_lex
+        c.typed = answer_type_score(q, c.text)
+        if q.kind == "number" and focus and not (focus & sentence_stems):
+            c.typed = 0.0  # a figure, but not a figure of what was asked
+        c.covered = not (names - passage_cache[chunk.id][3] - vocab.doc_stems.get(chunk.doc, set()))
+        score = 0.25 * c.passage + 0.45 * c.lexical + 0.2 * c.typed + 0.08 / (1 + c.rank)
+        score += 0.03 if c.position == 0 else 0.0
+        c.on_year = year_match(q, c.text, info) or p_year
+        c.year = year
         if q.years:
-            mentioned = {int(y) for y in YEAR.findall(c.text)}
-            if mentioned & set(q.years) or (year in q.years and not mentioned):
-                score += 0.12
+            score += 0.15 if year_match(q, c.text, info) else 0.08 if p_year else -0.1
         if q.latest and year and year == newest:
             score += 0.1
+        if q.typed and c.typed == 0.0:
+            score *= 0.6
+        if not c.covered:
+            score *= 0.5  # about something else than the names the question gives
         c.score = score
     cands.sort(key=lambda c: -c.score)
+    if q.years:  # a question about a year is answered from that year, or not at all
+        cands = [c for c in cands if c.on_year] or cands
     return cands
 
 
 def confidence(cands: list[Candidate]) -> float:
-    """How well the best sentence is supported: its words and its passage's meaning."""
+    """How well the best sentence is supported: its passage's meaning and words, and its own words."""
     if not cands:
         return 0.0
     best = cands[0]
-    return 0.5 * best.lexical + 0.5 * max(best.hit.dense, 0.0)
+    return 0.6 * best.passage + 0.4 * best.lexical
 
 
 def _similar(a: str, b: str) -> bool:
@@ -114,28 +175,26 @@ def _similar(a: str, b: str) -> bool:
     return bool(sa and sb) and len(sa & sb) / len(sa | sb) > 0.6
 
 
+def _list_lines(chunk: Chunk) -> list[str]:
+    return [ln for ln in chunk.text.split("\n") if ln.strip()]
+
+
 def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: int, max_sentences: int) -> list[Candidate]:
+    """The sentences to answer with: the best one, then what adds to it within the word budget."""
     if not cands:
         return []
     best = cands[0]
-    lines = [ln for ln in best.hit.chunk.text.split("\n") if ln.strip()]
-    if q.kind == "list" and len(lines) >= 3:
-        return [Candidate(ln, best.hit, best.rank, best.score) for ln in lines][: 12]
+    if q.kind == "list":
+        # A list answer is the list itself: the most relevant passage made of several items.
+        lists = [c for c in cands[:30] if len(_list_lines(c.hit.chunk)) >= 3 and c.covered and c.on_year]
+        top = max(lists, key=lambda c: c.passage, default=None)
+        if top is not None and top.passage >= 0.9 * max(c.passage for c in cands[:10]):
+            items = [Candidate(ln, top.hit, top.rank, top.score) for ln in _list_lines(top.hit.chunk)]
+            return _within(items, max_list_words)
+    if q.kind == "compare" or len(set(q.years)) >= 2:
+        return _compare(q, cands, max_sentences)
     chosen = [best]
     words = len(best.text.split())
-    if q.kind in {"compare"} or len(set(q.years)) >= 2:
-        # One sentence per year asked about, or per source year when the question names one.
-        wanted_years = set(q.years)
-        covered = {int(y) for y in YEAR.findall(best.text)}
-        for c in cands[1:]:
-            if len(chosen) >= max_sentences + 1:
-                break
-            years = {int(y) for y in YEAR.findall(c.text)}
-            if (years - covered) & wanted_years or (not wanted_years and c.hit.chunk.doc != best.hit.chunk.doc):
-                if not any(_similar(c.text, x.text) for x in chosen) and c.score >= 0.6 * best.score:
-                    chosen.append(c)
-                    covered |= years
-        return chosen
     for c in cands[1:]:
         if len(chosen) >= max_sentences or c.score < 0.85 * best.score:
             break
@@ -145,6 +204,35 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         chosen.append(c)
         words += n
     return chosen
+
+
+def _within(items: list[Candidate], max_words: int) -> list[Candidate]:
+    out, words = [], 0
+    for c in items:
+        words += len(c.text.split())
+        if out and words > max_words:
+            break
+        out.append(c)
+    return out
+
+
+def _compare(q: Question, cands: list[Candidate], max_sentences: int) -> list[Candidate]:
+    """One sentence per year compared: the best for each year the question names
+    (or, naming one, for that year and the best from another year)."""
+    years = sorted(set(q.years))
+    chosen: list[Candidate] = []
+    for year in years:
+        for c in cands:
+            mentioned = {int(y) for y in YEAR.findall(c.text)}
+            if year in mentioned or (not mentioned and c.on_year and c.year == year):
+                if c not in chosen and not any(_similar(c.text, x.text) for x in chosen):
+                    chosen.append(c)
+                    break
+    if len(years) < 2:
+        other = next((c for c in cands if c not in chosen and c.year not in years), None)
+        if other is not None:
+            chosen.append(other)
+    return (chosen or cands[:1])[: max(2, max_sentences)]
 
 
 def _with_marker(sentence: str, n: int) -> str:
@@ -191,6 +279,23 @@ def refusal(documents: dict[str, DocumentInfo], reason: str = "") -> str:
     return f"I can't find an answer to that in this collection.{why} It covers {len(infos)} documents: {covered}{more}."
 
 
+def _unsupported(q: Question, cands: list[Candidate]) -> str:
+    """Why the best sentence cannot be the answer, or "": it lacks the kind of fact asked for,
+    or it is about another year than the one asked about."""
+    if not cands:
+        return "Nothing in it matches the question."
+    best = cands[0]
+    if q.typed and best.typed == 0.0:
+        kind = {"who": "a name", "when": "a date", "duration": "a length of time", "number": "a figure",
+                "money": "an amount of money", "grade": "a grade"}[q.kind]
+        return f"No passage gives {kind} for this."
+    if q.years and not best.on_year:
+        return f"Nothing in it covers {', '.join(map(str, sorted(set(q.years))))} on this."
+    if not best.covered:
+        return "No passage about what the question names answers it."
+    return ""
+
+
 @dataclass
 class Composed:
     text: str
@@ -206,8 +311,9 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
         return Composed(refusal(documents, f"It never mentions {', '.join(unknown[:3])}."), [], True, 0.0)
     cands = score_candidates(q, hits, vocab, documents)
     conf = confidence(cands)
-    if conf < threshold or (q.kind == "money" and answer_type_score(q, cands[0].text) == 0.0):
-        return Composed(refusal(documents), [], True, conf)
+    missing = _unsupported(q, cands)
+    if conf < threshold or missing:
+        return Composed(refusal(documents, missing), [], True, conf)
     chosen = select(q, cands, max_words, max_list_words, max_sentences)
     as_list = q.kind == "list" and len(chosen) >= 3
     text, citations = render(chosen, documents, as_list)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.questions import YEAR, content_words
+from assistant.questions import LATEST_WORDS, NAME, YEAR, content_words, has_person_name
 
 ELLIPSIS = re.compile(
     r"^\s*(?:and|but|also|so|then|ok(?:ay)?|what about|how about|and what about|and how about|"
@@ -49,6 +49,30 @@ def topic(question: str) -> str:
     return WH_FRAME.sub("", question).rstrip(" ?.!")
 
 
+def last_person(history: list[dict] | None) -> str:
+    """The last person named in the conversation, for "he", "she", "her"."""
+    for turn in reversed(history or []):
+        content = turn.get("content") if isinstance(turn, dict) else None
+        if isinstance(content, str):
+            names = [m.group(0) for m in NAME.finditer(content) if has_person_name(m.group(0))]
+            if names:
+                return names[-1]
+    return ""
+
+
+def _replace_years(text: str, years: list[str]) -> str:
+    if not years:
+        return text
+    return YEAR.sub(years[0], text) if YEAR.search(text) else f"{text} in {years[0]}"
+
+
+def follow_up_words(question: str) -> str:
+    """A follow-up's own words, without "and what about" or pronouns: its focus."""
+    m = ELLIPSIS.match(question)
+    rest = question[m.end():] if m else question
+    return PRONOUN.sub(" ", rest)
+
+
 def resolve(question: str, history: list[dict] | None) -> str:
     """The question as it should be searched, self-contained."""
     previous = last_user_question(history)
@@ -57,17 +81,26 @@ def resolve(question: str, history: list[dict] | None) -> str:
         return question
     # The previous question may itself have been a follow-up.
     earlier = [t for t in (history or []) if isinstance(t, dict)]
-    idx = max(i for i, t in enumerate(earlier) if t.get("role") == "user" and t.get("content", "").strip() == previous)
-    previous = resolve(previous, earlier[:idx])
-    prev = previous.rstrip(" ?.!")
+    idx = max(i for i, t in enumerate(earlier) if t.get("role") == "user" and str(t.get("content", "")).strip() == previous)
+    prev = resolve(previous, earlier[:idx]).rstrip(" ?.!")
+    new_years = YEAR.findall(question)
+    if LATEST_WORDS.search(question):
+        prev = " ".join(YEAR.sub("", prev).split())  # "now" replaces the year asked before
     m = ELLIPSIS.match(question)
-    rest = question[m.end():] if m else question
-    rest = rest.rstrip(" ?.!")
+    rest = (question[m.end():] if m else question).rstrip(" ?.!")
     if COMPARE.search(question):
-        new_years = YEAR.findall(question)
         return f"{prev}, compared with {' and '.join(new_years) if new_years else rest}?"
-    if m and rest:
-        return f"{prev}, {rest}?"
-    if PRONOUN.search(question):
-        return f"{question.rstrip(' ?.!')} ({topic(previous)})?"
-    return f"{prev}, {question.rstrip(' ?.!')}?"
+    if new_years:
+        prev = _replace_years(prev, new_years)
+    if not rest or re.fullmatch(r"(?:in|for|during|at)?\s*(?:19|20)\d\d", rest, re.I):
+        return f"{prev}?"
+    if re.match(r"(?:for|in|on|at|about|during|with|from|among|regarding|of)\b", rest, re.I) and not WH_FRAME.match(rest):
+        return f"{prev} {rest}?"
+    if WH_FRAME.match(rest) or re.match(r"(?:is|are|was|were|did|does|do|has|have|had)\b", rest, re.I):
+        person = last_person(history)
+        if person:
+            rest = re.sub(r"\b(he|she|him|her|his)\b", person, rest, flags=re.I)
+        if PRONOUN.search(rest) or new_years:
+            rest = f"{rest} ({topic(prev)})"
+        return f"{rest}?"
+    return f"{prev} — {rest}?"

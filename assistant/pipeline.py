@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import Vocabulary, compose
-from assistant.conversation import resolve
+from assistant.conversation import follow_up_words, resolve
 from assistant.embedding import Embedder
 from assistant.indexing import build_collection, is_stale
-from assistant.questions import analyse
+from assistant.questions import YEAR, Question, analyse, expand_query
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
 from assistant.store import IndexProblem, collection_dir, load_build, read_sources
-from assistant.types import Answer
+from assistant.types import Answer, Hit
 
 
 class UnknownCollection(ValueError):
@@ -103,6 +103,23 @@ def clean_question(question: object, settings: Settings) -> str:
     return " ".join(text[: settings.max_question_chars].split())
 
 
+def search(retriever: HybridRetriever, q: Question, k: int) -> list[Hit]:
+    """Retrieve for a question; a comparison across years searches each year on its own,
+    so that one year's passages cannot crowd out the other's."""
+    query = expand_query(q.text)
+    years = sorted(set(q.years))
+    if len(years) < 2:
+        return retriever.search(query, k)
+    runs = [retriever.search(YEAR.sub(lambda m, y=y: m.group(0) if int(m.group(0)) == y else "", query), k)
+            for y in years]
+    merged: dict[str, Hit] = {}
+    for rank in range(k):  # interleave the runs, best first
+        for run in runs:
+            if rank < len(run) and run[rank].chunk.id not in merged:
+                merged[run[rank].chunk.id] = run[rank]
+    return list(merged.values())[:k]
+
+
 def ask(question: str, history: list[dict] | None = None, collection: str | None = None,
         settings: Settings | None = None, mode: str = "hybrid") -> Answer:
     """Answer `question` from `collection` (None: the default corpus), with citations."""
@@ -111,8 +128,8 @@ def ask(question: str, history: list[dict] | None = None, collection: str | None
     engine = load_engine(collection, settings, mode)
     t0 = time.perf_counter()
     query = resolve(text, history)
-    q = analyse(query)
-    hits = engine.retriever.search(query, settings.top_k)
+    q = analyse(query, follow_up_words(text) if query != text else "")
+    hits = search(engine.retriever, q, settings.top_k)
     t1 = time.perf_counter()
     composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,
                        settings.max_answer_words, settings.max_list_words, settings.max_sentences)

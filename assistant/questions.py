@@ -33,26 +33,68 @@ NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTHS}(?:\s+\d{{4}})?|{MONTHS}\s+\d{{4}}|(?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b")
 NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|[A-Z]\.))+\b")
+TITLE_WORDS = frozenset("""executive mayor lead member chief director corporate council cabinet department education
+    children young people services service borough london croydon ofsted inspector inspectors majesty majesty's his her
+    head deputy interim government care social the local authority report appendix inspection panel framework
+    business plan outcome priority democratic community faith sector voluntary act regulations""".split())
+
+
+def has_person_name(sentence: str) -> bool:
+    """Two or more capitalised words that are not all job titles or institutions."""
+    for m in NAME.finditer(sentence):
+        words = [re.sub(r"['’]s$", "", w.lower()) for w in m.group(0).split()]
+        if any(w not in TITLE_WORDS for w in words):
+            return True
+    return False
+DURATION = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen)[\s-]+(?:years?|months?|weeks?|days?)\b", re.I)
 MONEY = re.compile(r"£\s?\d|\$\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion|bn|m)\b|\bpounds\b", re.I)
 
 
 @dataclass
 class Question:
     text: str
-    kind: str  # who / when / number / money / grade / list / compare / why / yesno / what
+    kind: str  # who / when / duration / number / money / grade / list / compare / why / yesno / what
     years: list[int] = field(default_factory=list)
     latest: bool = False
     terms: list[str] = field(default_factory=list)  # content words, lower case
     names: list[str] = field(default_factory=list)  # capitalised words that are not sentence-initial
+    focus: list[str] = field(default_factory=list)  # a follow-up's own words: they weigh more
+    grade: bool = False  # asks about a grade or judgement (also inside comparisons)
+
+    @property
+    def typed(self) -> bool:
+        """Questions whose answer must contain a particular kind of fact."""
+        return self.kind in {"who", "when", "duration", "number", "money", "grade", "entity"}
+
+
+# Irregular forms the stemmer leaves apart ("who led" / "lead inspector"), and the
+# words people use for an inspection verdict.
+NORMALISE = {
+    "led": "lead", "leading": "lead", "took": "take", "began": "begin", "found": "find", "gave": "give",
+    "given": "give", "left": "leave", "told": "tell", "made": "make", "wrote": "write", "written": "write",
+    "grade": "grade", "graded": "grade", "grades": "grade", "rated": "grade", "rating": "grade",
+    "ratings": "grade", "judged": "grade", "judgement": "grade", "judgment": "grade", "judgements": "grade",
+    "verdict": "grade", "result": "grade", "score": "grade", "scored": "grade", "effectiveness": "grade",
+}
 
 
 def content_words(text: str) -> list[str]:
     return [w.lower().strip("'’") for w in WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
 
 
-@lru_cache(maxsize=4096)
+IRREGULAR = {k: v for k, v in NORMALISE.items() if v not in {"grade"}}
+
+
+def expand_query(text: str) -> str:
+    """Add base forms the lexical index can match ("led" -> "lead")."""
+    extra = [IRREGULAR[w] for w in re.findall(r"[a-z]+", text.lower()) if w in IRREGULAR]
+    return f"{text} {' '.join(extra)}" if extra else text
+
+
+@lru_cache(maxsize=16384)
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word.lower())
+    w = word.lower()
+    return NORMALISE.get(w) or _stemmer().stemWord(w)
 
 
 @lru_cache(maxsize=1)
@@ -62,21 +104,44 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-def analyse(text: str) -> Question:
+TYPE_WORDS = frozenset("number proportion percentage share rate amount figure total many much".split())
+MONTH_WORDS = frozenset(
+    "january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+def analyse(text: str, follow_up: str = "") -> Question:
+    """Read a (resolved) question; `follow_up` is the user's own words when it was a follow-up."""
+    q = _analyse(text)
+    if follow_up:
+        own = _analyse(follow_up)
+        if own.kind not in {"what", "yesno"}:
+            q.kind = own.kind
+        q.focus = [w for w in content_words(follow_up) if w not in TYPE_WORDS] or q.focus
+    return q
+
+
+def _analyse(text: str) -> Question:
     t = text.strip()
     low = t.lower()
     years = [int(y) for y in YEAR.findall(t)]
-    if re.match(r"^\s*(who|whom|whose)\b", low) or re.search(r"\b(who|which inspector|name of)\b", low):
+    if re.match(r"^\s*(?:and\s+)?(who|whom|whose)\b", low) or re.search(
+        r"\b(name of|(?:which|what) (?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|minister))\b", low
+    ):
         kind = "who"
-    elif re.search(r"\bhow much\b|\bbudget\b|\bcost\b|\bspen[dt]\b|\bfunding\b|£", low):
+    elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b|\bfunding\b|\bsalar(?:y|ies)\b|£", low):
         kind = "money"
-    elif re.search(r"\bhow many\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bcaseloads?\b|\bwhat percentage\b", low):
+    elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b", low):
         kind = "number"
-    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:year|month|date)\b|\bwhat year\b|\bhow long\b|\bdates?\b", low):
+    elif re.search(r"^\s*(?:and\s+)?(?:which|what) (?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", low):
+        kind = "entity"
+    elif re.search(r"\bhow long\b|\bfor how many (?:years|months)\b|\bduration\b", low):
+        kind = "duration"
+    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:year|month|date)\b|\bwhat year\b|\bin which month\b|\bdates?\b", low):
         kind = "when"
     elif COMPARE_WORDS.search(low) or len(set(years)) >= 2:
         kind = "compare"
-    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|outcome|effectiveness)\b", low):
+    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness)\b", low):
         kind = "grade"
     elif LIST_WORDS.search(low):
         kind = "list"
@@ -94,26 +159,73 @@ def analyse(text: str) -> Question:
         years=years,
         latest=bool(LATEST_WORDS.search(low)),
         terms=content_words(t),
-        names=[n for n in names if n and n.lower() not in STOPWORDS],
+        names=[n for n in names if n and n.lower() not in STOPWORDS and n.lower() not in MONTH_WORDS],
+        focus=wh_focus(t),
+        grade=bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low)),
     )
+
+
+WH_PHRASE = re.compile(
+    r"^\s*(?:(?:which|what)\s+((?:[\w'’-]+\s+){0,3}?)(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|should)\b"
+    r"|(?:and\s+)?(?:who|whom)\s+(?:is|are|was|were)\s+((?:[\w'’-]+\s*){1,4})"
+    r"|(?:and\s+)?(?:who|whom)\s+(?:did\s+)?([\w'’-]+)"
+    r"|(?:the )?name of\s+((?:[\w'’-]+\s*){1,4})"
+    r"|how many\s+((?:[\w'’-]+\s*){1,2})"
+    r"|(?:what|which)\s+([\w'’-]+))",
+    re.I,
+)
+
+
+def wh_focus(text: str) -> list[str]:
+    """The words naming what is asked for: "which inspectors…", "who led…", "how many escalations…".
+    The rest of a question usually sets the scene, which every passage on the topic shares."""
+    named = re.search(r"\bname of\s+((?:[\w'’-]+\s*){1,4})", text, re.I)
+    if named:
+        return [w for w in content_words(named.group(1)) if w not in TYPE_WORDS]
+    m = WH_PHRASE.match(text)
+    if not m:
+        return []
+    phrase = next((g for g in m.groups() if g), "")
+    return [w for w in content_words(phrase) if w not in TYPE_WORDS]
+
+
+CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|reflect(?:s|ed)?|so that|in order to|since|led to|means that|meant)\b", re.I)
+
+
+def _new_proper_noun(q: Question, sentence: str) -> bool:
+    """A capitalised name in the sentence that the question did not already say."""
+    asked = {n.lower() for n in q.names}
+    words = re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b", sentence)
+    return any(w.lower() not in asked and w.lower() not in TITLE_WORDS for w in words)
 
 
 def answer_type_score(q: Question, sentence: str) -> float:
     """1.0 when the sentence holds the kind of thing asked for, 0.0 when it plainly does not."""
     if q.kind == "who":
-        return 1.0 if NAME.search(sentence) else 0.0
+        return 1.0 if has_person_name(sentence) else 0.0
     if q.kind == "when":
         return 1.0 if DATE.search(sentence) else 0.0
+    if q.kind == "duration":
+        return 1.0 if DURATION.search(sentence) else 0.0
     if q.kind == "number":
         return 1.0 if NUMBER.search(_without_years(sentence)) else 0.0
     if q.kind == "money":
         return 1.0 if MONEY.search(sentence) else 0.0
     if q.kind == "grade":
         return 1.0 if GRADE_WORDS.search(sentence) else 0.0
+    if q.kind == "entity":
+        return 1.0 if _new_proper_noun(q, sentence) else 0.0
+    if q.kind == "why":
+        return 1.0 if CAUSE.search(sentence) else 0.4
     if q.kind == "compare":
+        if q.grade:
+            return 1.0 if GRADE_WORDS.search(sentence) else 0.2
         return 1.0 if (YEAR.search(sentence) or GRADE_WORDS.search(sentence)) else 0.3
     return 0.5
 
 
+YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[/–-]\s*\d{2,4}\b")
+
+
 def _without_years(text: str) -> str:
-    return DATE.sub(" ", text)
+    return DATE.sub(" ", YEAR_SPAN.sub(" ", text))

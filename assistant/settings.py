@@ -49,7 +49,7 @@ class Settings:
     model_max_tokens: int = 256
 
     # Retrieval
-    top_k: int = 8
+    top_k: int = 20  # passages handed to the answer stage, which reranks them
     candidates: int = 40
     rrf_k: int = 60
     duplicate_threshold: float = 0.9
@@ -60,7 +60,7 @@ class Settings:
     max_list_words: int = 160
     max_sentences: int = 3
     # Calibrated on evals/croydon_dev.jsonl with `python -m evals calibrate`
-    abstain_threshold: float = 0.42
+    abstain_threshold: float = 0.2
     max_question_chars: int = 2000
 
     # Optional generative mode (any OpenAI-compatible endpoint, or a local GGUF file)
