@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.chunking import split_sentences
-from assistant.questions import YEAR, Question, answer_type_score, content_words, stem
+from assistant.questions import MONTH_WORDS, YEAR, Question, answer_type_score, content_words, stem
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
 PASSAGES_CONSIDERED = 20  # reranked with the question's own features before sentences are picked
@@ -41,12 +41,14 @@ class Vocabulary:
         self.df: Counter[str] = Counter()
         self.words: set[str] = set()
         self.doc_stems: dict[str, set[str]] = {}
+        self.lowercase: set[str] = set()  # words seen in lower case: common words, not names
         self.title_stems = {doc: {stem(w) for w in content_words(t)} for doc, t in titles.items()}
         for c in chunks:
             text = f"{titles.get(c.doc, '')} {c.heading} {c.text}"
             words = content_words(text)
             self.words.update(words)
             self.words.update(w.lower() for w in re.findall(r"[A-Za-z]+", text))
+            self.lowercase.update(re.findall(r"\b[a-z][a-z'’]+\b", c.text))
             stems = {stem(w) for w in words}
             self.df.update(stems)
             self.doc_stems.setdefault(c.doc, set()).update(stems)
@@ -117,7 +119,11 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     answers (it holds the question's focus words and the kind of fact asked for).
     """
     q_stems = {stem(t): vocab.idf(stem(t)) for t in q.terms}
-    focus_stems = dict(q_stems)  # sentences are scored with the asked-for words weighing triple
+    # Sentences are scored with the asked-for words weighing triple, and without the
+    # years and months that set the scene (the year filter deals with those).
+    focus_stems = {s: w for s, w in q_stems.items() if not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
+    if q.kind == "when":
+        focus_stems = dict(q_stems)
     for f in q.focus:
         if stem(f) in focus_stems:
             focus_stems[stem(f)] *= 3.0
@@ -139,9 +145,11 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         title = vocab.title_stems.get(chunk.doc, set())
         c.lexical = _overlap(focus_stems, sentence_stems - title) + 0.3 * _overlap(focus_stems, sentence_stems & title)
         c.passage = 0.5 * max(c.hit.dense, 0.0) + 0.5 * p_lex
-        c.typed = answer_type_score(q, c.text)
+        c.typed = answer_type_score(q, c.text, vocab.lowercase)
         if q.kind == "number" and focus and not (focus & sentence_stems):
             c.typed = 0.0  # a figure, but not a figure of what was asked
+        if q.kind == "who" and q.focus_is_noun and focus - passage_cache[chunk.id][3]:
+            c.typed = 0.0  # a name, but not of the role asked about
         c.covered = not (names - passage_cache[chunk.id][3] - vocab.doc_stems.get(chunk.doc, set()))
         score = 0.25 * c.passage + 0.45 * c.lexical + 0.2 * c.typed + 0.08 / (1 + c.rank)
         score += 0.03 if c.position == 0 else 0.0
@@ -152,7 +160,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if q.latest and year and year == newest:
             score += 0.1
         if q.typed and c.typed == 0.0:
-            score *= 0.6
+            # "When did her involvement end?" may be answered by an event, not a date.
+            score *= 0.8 if q.kind == "when" else 0.6
         if not c.covered:
             score *= 0.5  # about something else than the names the question gives
         c.score = score
@@ -285,7 +294,7 @@ def _unsupported(q: Question, cands: list[Candidate]) -> str:
     if not cands:
         return "Nothing in it matches the question."
     best = cands[0]
-    if q.typed and best.typed == 0.0:
+    if q.typed and best.typed == 0.0 and q.kind != "when":
         kind = {"who": "a name", "when": "a date", "duration": "a length of time", "number": "a figure",
                 "money": "an amount of money", "grade": "a grade"}[q.kind]
         return f"No passage gives {kind} for this."

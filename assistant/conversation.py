@@ -99,7 +99,8 @@ def resolve(question: str, history: list[dict] | None) -> str:
     if WH_FRAME.match(rest) or re.match(r"(?:is|are|was|were|did|does|do|has|have|had)\b", rest, re.I):
         person = last_person(history)
         if person:
-            rest = re.sub(r"\b(he|she|him|her|his)\b", person, rest, flags=re.I)
+            rest = re.sub(r"\b(his|her)\s+(?!(?:to|and|of|in|on|at|for|with|by|from|that|when|about)\b)(?=\w)", f"{person}'s ", rest, flags=re.I)
+            rest = re.sub(r"\b(he|she|him|her)\b", person, rest, flags=re.I)
         if PRONOUN.search(rest) or new_years:
             rest = f"{rest} ({topic(prev)})"
         return f"{rest}?"

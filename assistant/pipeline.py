@@ -36,6 +36,7 @@ class Engine:
         return self.retriever.documents
 
 
+
 _engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()
 

@@ -39,11 +39,12 @@ TITLE_WORDS = frozenset("""executive mayor lead member chief director corporate 
     business plan outcome priority democratic community faith sector voluntary act regulations""".split())
 
 
-def has_person_name(sentence: str) -> bool:
-    """Two or more capitalised words that are not all job titles or institutions."""
+def has_person_name(sentence: str, common: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Two or more capitalised words, one of them neither a job title nor a word the
+    collection also uses in lower case ("Cabinet Members" is not a person; "Tony Newman" is)."""
     for m in NAME.finditer(sentence):
         words = [re.sub(r"['’]s$", "", w.lower()) for w in m.group(0).split()]
-        if any(w not in TITLE_WORDS for w in words):
+        if any(w not in TITLE_WORDS and w not in common for w in words):
             return True
     return False
 DURATION = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen)[\s-]+(?:years?|months?|weeks?|days?)\b", re.I)
@@ -58,7 +59,8 @@ class Question:
     latest: bool = False
     terms: list[str] = field(default_factory=list)  # content words, lower case
     names: list[str] = field(default_factory=list)  # capitalised words that are not sentence-initial
-    focus: list[str] = field(default_factory=list)  # a follow-up's own words: they weigh more
+    focus: list[str] = field(default_factory=list)  # the words naming what is asked for: they weigh more
+    focus_is_noun: bool = False  # "who is the executive mayor" (a role to match), not "who spoke"
     grade: bool = False  # asks about a grade or judgement (also inside comparisons)
 
     @property
@@ -75,6 +77,7 @@ NORMALISE = {
     "grade": "grade", "graded": "grade", "grades": "grade", "rated": "grade", "rating": "grade",
     "ratings": "grade", "judged": "grade", "judgement": "grade", "judgment": "grade", "judgements": "grade",
     "verdict": "grade", "result": "grade", "score": "grade", "scored": "grade", "effectiveness": "grade",
+    "spoke": "say", "speak": "say", "spoken": "say", "said": "say", "says": "say", "saying": "say",
 }
 
 
@@ -104,7 +107,7 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-TYPE_WORDS = frozenset("number proportion percentage share rate amount figure total many much".split())
+TYPE_WORDS = frozenset("number proportion percentage share rate amount figure total many much named called mentioned listed".split())
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split()
 )
@@ -161,6 +164,7 @@ def _analyse(text: str) -> Question:
         terms=content_words(t),
         names=[n for n in names if n and n.lower() not in STOPWORDS and n.lower() not in MONTH_WORDS],
         focus=wh_focus(t),
+        focus_is_noun=_asks_for_role(t),
         grade=bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low)),
     )
 
@@ -199,10 +203,23 @@ def _new_proper_noun(q: Question, sentence: str) -> bool:
     return any(w.lower() not in asked and w.lower() not in TITLE_WORDS for w in words)
 
 
-def answer_type_score(q: Question, sentence: str) -> float:
+def _asks_for_role(text: str) -> bool:
+    """"Who is Croydon's executive mayor?" names a role the answer must hold; "who was it sent to?" does not."""
+    m = re.match(r"^\s*(?:and\s+)?(?:who|whom)\s+(?:is|are|was|were)\s+(.+?)\s*\??$", text, re.I) or re.search(
+        r"\bname of\s+(.+?)\s*\??$", text, re.I)
+    if not m:
+        return False
+    last = m.group(1).split()[-1].lower()
+    return last not in {"to", "by", "for", "with", "from", "about", "in", "on", "at"} and not last.endswith("ed")
+
+
+def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[str] = frozenset()) -> float:
     """1.0 when the sentence holds the kind of thing asked for, 0.0 when it plainly does not."""
     if q.kind == "who":
-        return 1.0 if has_person_name(sentence) else 0.0
+        if has_person_name(sentence, common):
+            return 1.0
+        # Roles and bodies answer "who was given feedback?", but not "who is the mayor?"
+        return 0.0 if q.focus_is_noun or not NAME.search(sentence) else 0.7
     if q.kind == "when":
         return 1.0 if DATE.search(sentence) else 0.0
     if q.kind == "duration":
