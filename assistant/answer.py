@@ -29,6 +29,7 @@ class Candidate:
     passage: float = 0.0  # relevance of the sentence's passage
     typed: float = 0.5  # holds the kind of fact asked for
     position: int = 0  # sentence index inside its passage
+    previous: str = ""  # the sentence before it in the passage
     on_year: bool = True  # about the year the question names (or names none)
     covered: bool = True  # its passage mentions every specific name in the question
     year: int | None = None  # of the source document
@@ -86,12 +87,12 @@ def doc_year(info: DocumentInfo | None) -> int | None:
 def _candidates(hits: list[Hit]) -> list[Candidate]:
     out = []
     for rank, hit in enumerate(hits[:PASSAGES_CONSIDERED]):
-        position = 0
+        position, previous = 0, ""
         for line in hit.chunk.text.split("\n"):
             for sentence in split_sentences(line):
                 if len(sentence) > 3:
-                    out.append(Candidate(sentence, hit, rank, position=position))
-                    position += 1
+                    out.append(Candidate(sentence, hit, rank, position=position, previous=previous))
+                    position, previous = position + 1, sentence
     return out
 
 
@@ -141,9 +142,11 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
                                        doc_year(info), context)
         p_lex, p_year, year, _ = passage_cache[chunk.id]
         sentence_stems = _stems(c.text)
+        before = _stems(c.previous) - sentence_stems if c.previous else set()
         # Words of the document's own title (its subject) say little about which sentence answers.
         title = vocab.title_stems.get(chunk.doc, set())
-        c.lexical = _overlap(focus_stems, sentence_stems - title) + 0.3 * _overlap(focus_stems, sentence_stems & title)
+        c.lexical = (_overlap(focus_stems, sentence_stems - title) + 0.3 * _overlap(focus_stems, sentence_stems & title)
+                     + 0.4 * _overlap(focus_stems, before - title))  # the sentence before sets its subject
         c.passage = 0.5 * max(c.hit.dense, 0.0) + 0.5 * p_lex
         c.typed = answer_type_score(q, c.text, vocab.lowercase)
         if q.kind == "number" and focus and not (focus & sentence_stems):
@@ -164,6 +167,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.8 if q.kind == "when" else 0.6
         if not c.covered:
             score *= 0.5  # about something else than the names the question gives
+        if c.text.rstrip().endswith(":") and q.kind != "list":
+            score *= 0.5  # a lead-in ("…were as follows:") says nothing by itself
         c.score = score
     cands.sort(key=lambda c: -c.score)
     if q.years:  # a question about a year is answered from that year, or not at all
@@ -230,6 +235,8 @@ def _compare(q: Question, cands: list[Candidate], max_sentences: int) -> list[Ca
     (or, naming one, for that year and the best from another year)."""
     years = sorted(set(q.years))
     chosen: list[Candidate] = []
+    if q.grade:  # comparing grades: only sentences that state one
+        cands = [c for c in cands if c.typed == 1.0] or cands
     for year in years:
         for c in cands:
             mentioned = {int(y) for y in YEAR.findall(c.text)}
@@ -267,7 +274,7 @@ def render(chosen: list[Candidate], documents: dict[str, DocumentInfo], as_list:
                 Citation(
                     n=numbers[chunk.id], doc=chunk.doc, title=info.title, ref=chunk.ref, page=chunk.page,
                     text=chunk.text, score=round(float(c.score), 4), date=info.date, publisher=info.publisher,
-                    chunk_id=chunk.id,
+                    chunk_id=chunk.id, heading=chunk.heading,
                 )
             )
         text = _with_marker(c.text, numbers[chunk.id])

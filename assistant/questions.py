@@ -221,7 +221,7 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         # Roles and bodies answer "who was given feedback?", but not "who is the mayor?"
         return 0.0 if q.focus_is_noun or not NAME.search(sentence) else 0.7
     if q.kind == "when":
-        return 1.0 if DATE.search(sentence) else 0.0
+        return 1.0 if DATE.search(sentence) else 0.7 if re.search(rf"\b{MONTHS}\b", sentence) else 0.0
     if q.kind == "duration":
         return 1.0 if DURATION.search(sentence) else 0.0
     if q.kind == "number":

@@ -88,6 +88,7 @@ class Citation:
     date: str = ""
     publisher: str = ""
     chunk_id: str = ""
+    heading: str = ""  # the heading the passage sits under
 
     def to_dict(self) -> dict:
         return asdict(self)
