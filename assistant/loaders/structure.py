@@ -33,7 +33,7 @@ BOILERPLATE = [
         r"^Photo: ",
         r"^Share this (article|page|story)",
         r"^(Sign up|Subscribe) (to|for) our",
-        r"^The Office for Standards in Education, Children's Services and Skills \(Ofsted\) regulates",
+        r"^The Office for Standards in Education, Children['’]s Services and Skills \(Ofsted\) regulates",
         r"^If you would like a copy of this document in a different format",
         r"^You may reuse this information \(not including logos\)",
         r"^This (report|publication) is available at",
@@ -148,7 +148,8 @@ def _own_number(text: str, last_plain: int | None = None) -> tuple[str, str] | N
     m = PLAIN_NUMBER.match(text)
     if m and len(text) >= MIN_NUMBERED_CHARS:
         n = int(m.group(1))
-        if n == 1 or (last_plain is not None and n == last_plain + 1):
+        # One gap is tolerated: a numbered paragraph can be empty in the source.
+        if n == 1 or (last_plain is not None and last_plain < n <= last_plain + 2):
             return "¶" + m.group(1), text[m.end():]
     return None
 
@@ -159,6 +160,12 @@ def _numbers(blocks: list[Block]) -> list[tuple[str, str] | None]:
         own = None if b.indented else _own_number(b.text, last)
         if own and own[0].startswith("¶"):
             last = int(own[0][1:])
+        elif not b.indented and last is not None:
+            # A short numbered paragraph ("19. Consider family and friends as foster carers.")
+            # gets no reference of its own but keeps the sequence going.
+            m = PLAIN_NUMBER.match(b.text)
+            if m and int(m.group(1)) == last + 1:
+                last += 1
         out.append(own)
     return out
 
