@@ -44,7 +44,7 @@ def has_person_name(sentence: str, common: frozenset[str] | set[str] = frozenset
     collection also uses in lower case ("Cabinet Members" is not a person; "Tony Newman" is)."""
     for m in NAME.finditer(sentence):
         words = [re.sub(r"['’]s$", "", w.lower()) for w in m.group(0).split()]
-        if any(w not in TITLE_WORDS and w not in common for w in words):
+        if any(w not in TITLE_WORDS and stem(w) not in common for w in words):
             return True
     return False
 DURATION = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen)[\s-]+(?:years?|months?|weeks?|days?)\b", re.I)
@@ -82,15 +82,22 @@ NORMALISE = {
 
 
 def content_words(text: str) -> list[str]:
-    return [w.lower().strip("'’") for w in WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
+    text = text.replace("’", "'")
+    return [w.lower().strip("'") for w in WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
 
 
-IRREGULAR = {k: v for k, v in NORMALISE.items() if v not in {"grade"}}
+# Forms a stemmer cannot bring together; the lexical search looks for all of a group.
+FORM_GROUPS = [
+    {"lead", "led", "leading"}, {"say", "said", "says", "spoke", "speak", "spoken"}, {"take", "took", "taken"},
+    {"find", "found"}, {"give", "gave", "given"}, {"leave", "left"}, {"tell", "told"}, {"make", "made"},
+    {"begin", "began", "begun"}, {"write", "wrote", "written"},
+]
 
 
 def expand_query(text: str) -> str:
-    """Add base forms the lexical index can match ("led" -> "lead")."""
-    extra = [IRREGULAR[w] for w in re.findall(r"[a-z]+", text.lower()) if w in IRREGULAR]
+    """Add the other forms of irregular words ("led" -> "lead"), so the lexical index can match them."""
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    extra = sorted({f for g in FORM_GROUPS if g & words for f in g} - words)
     return f"{text} {' '.join(extra)}" if extra else text
 
 
@@ -144,7 +151,7 @@ def _analyse(text: str) -> Question:
         kind = "when"
     elif COMPARE_WORDS.search(low) or len(set(years)) >= 2:
         kind = "compare"
-    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness)\b", low):
+    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow did \w+ (?:do|fare)\b", low):
         kind = "grade"
     elif LIST_WORDS.search(low):
         kind = "list"
