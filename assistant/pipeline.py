@@ -10,7 +10,9 @@ from pathlib import Path
 from assistant.answer import Vocabulary, compose
 from assistant.conversation import follow_up_words, resolve
 from assistant.embedding import Embedder
+from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
+from assistant.llm import client_from_settings
 from assistant.questions import YEAR, Question, analyse, expand_query
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
@@ -122,8 +124,20 @@ def search(retriever: HybridRetriever, q: Question, k: int) -> list[Hit]:
 
 
 def ask(question: str, history: list[dict] | None = None, collection: str | None = None,
-        settings: Settings | None = None, mode: str = "hybrid") -> Answer:
-    """Answer `question` from `collection` (None: the default corpus), with citations."""
+        settings: Settings | None = None, mode: str = "hybrid", client=None) -> Answer:
+    """Answer `question` from `collection` (None: the default corpus), with citations.
+
+    With a language model configured (settings.llm_*, or `client`), the answer is written
+    by it from the same passages and verified; otherwise it is extractive."""
+    final = None
+    for item in ask_stream(question, history, collection, settings, mode, client):
+        final = item
+    return final
+
+
+def ask_stream(question: str, history: list[dict] | None = None, collection: str | None = None,
+               settings: Settings | None = None, mode: str = "hybrid", client=None):
+    """Like ask(), but yields the verified answer text as a language model writes it, then the Answer."""
     settings = settings or load_settings()
     text = clean_question(question, settings)
     engine = load_engine(collection, settings, mode)
@@ -135,13 +149,23 @@ def ask(question: str, history: list[dict] | None = None, collection: str | None
     composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,
                        settings.max_answer_words, settings.max_list_words, settings.max_sentences)
     t2 = time.perf_counter()
-    return Answer(
+    timings = {"retrieve": t1 - t0, "compose": t2 - t1}
+    client = client or client_from_settings(settings)
+    if client is not None:
+        for item in stream_generate(query, hits, engine.documents, settings, client, composed):
+            if isinstance(item, str):
+                yield item
+            else:
+                composed = item
+        timings["generate"] = time.perf_counter() - t2
+    yield Answer(
         question=text,
         answer=composed.text,
         abstained=composed.abstained,
         citations=composed.citations,
         query=query,
         collection=engine.collection,
-        timings={"retrieve": t1 - t0, "compose": t2 - t1},
+        mode=getattr(composed, "mode", "extractive"),
+        timings=timings,
         confidence=composed.confidence,
     )
