@@ -32,6 +32,7 @@ class Candidate:
     previous: str = ""  # the sentence before it in the passage
     on_year: bool = True  # about the year the question names (or names none)
     covered: bool = True  # its passage mentions every specific name in the question
+    heading_match: float = 0.0  # share of the question's words in the passage's heading and first line
     year: int | None = None  # of the source document
 
 
@@ -42,14 +43,14 @@ class Vocabulary:
         self.df: Counter[str] = Counter()
         self.words: set[str] = set()
         self.doc_stems: dict[str, set[str]] = {}
-        self.lowercase: set[str] = set()  # words seen in lower case: common words, not names
+        self.lowercase: set[str] = set()  # stems of words seen in lower case: common words, not names
         self.title_stems = {doc: {stem(w) for w in content_words(t)} for doc, t in titles.items()}
         for c in chunks:
             text = f"{titles.get(c.doc, '')} {c.heading} {c.text}"
             words = content_words(text)
             self.words.update(words)
             self.words.update(w.lower() for w in re.findall(r"[A-Za-z]+", text))
-            self.lowercase.update(re.findall(r"\b[a-z][a-z'’]+\b", c.text))
+            self.lowercase.update(stem(w) for w in re.findall(r"\b[a-z][a-z'’]+\b", c.text))
             stems = {stem(w) for w in words}
             self.df.update(stems)
             self.doc_stems.setdefault(c.doc, set()).update(stems)
@@ -141,6 +142,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             passage_cache[chunk.id] = (_overlap(q_stems, context), year_match(q, chunk.text + " " + chunk.heading, info),
                                        doc_year(info), context)
         p_lex, p_year, year, _ = passage_cache[chunk.id]
+        if q.kind == "list":
+            lead = chunk.text.split("\n", 1)[0]
+            c.heading_match = _overlap(focus_stems, _stems(f"{chunk.heading} {lead}" if lead.endswith(":") else chunk.heading))
         sentence_stems = _stems(c.text)
         before = _stems(c.previous) - sentence_stems if c.previous else set()
         # Words of the document's own title (its subject) say little about which sentence answers.
@@ -164,7 +168,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score += 0.1
         if q.typed and c.typed == 0.0:
             # "When did her involvement end?" may be answered by an event, not a date.
-            score *= 0.8 if q.kind == "when" else 0.6
+            score *= 0.9 if q.kind == "when" else 0.6
         if not c.covered:
             score *= 0.5  # about something else than the names the question gives
         if c.text.rstrip().endswith(":") and q.kind != "list":
@@ -199,12 +203,17 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         return []
     best = cands[0]
     if q.kind == "list":
-        # A list answer is the list itself: the most relevant passage made of several items.
-        lists = [c for c in cands[:30] if len(_list_lines(c.hit.chunk)) >= 3 and c.covered and c.on_year]
-        top = max(lists, key=lambda c: c.passage, default=None)
-        if top is not None and top.passage >= 0.9 * max(c.passage for c in cands[:10]):
-            items = [Candidate(ln, top.hit, top.rank, top.score) for ln in _list_lines(top.hit.chunk)]
-            return _within(items, max_list_words)
+        # A list answer is the list itself: a passage of several items whose heading or
+        # lead-in names what was asked ("What needs to improve?"), or the most relevant list.
+        lists = {c.hit.chunk.id: c for c in cands if len(_list_lines(c.hit.chunk)) >= 3 and c.covered and c.on_year}
+        if lists:
+            top_passage = max(c.passage for c in cands[:10])
+            fit = {cid: (c.heading_match, c.passage) for cid, c in lists.items()}
+            cid = max(fit, key=fit.get)
+            c = lists[cid]
+            if c.heading_match >= 0.5 or c.passage >= 0.9 * top_passage:
+                items = [Candidate(ln, c.hit, c.rank, c.score) for ln in _list_lines(c.hit.chunk)]
+                return _within(items, max_list_words)
     if q.kind == "compare" or len(set(q.years)) >= 2:
         return _compare(q, cands, max_sentences)
     chosen = [best]
@@ -212,6 +221,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     for c in cands[1:]:
         if len(chosen) >= max_sentences or c.score < 0.85 * best.score:
             break
+        if q.typed and c.typed < 1.0:
+            continue  # asked for a name, a date or a figure: more sentences must give one too
         n = len(c.text.split())
         if words + n > max_words or any(_similar(c.text, x.text) for x in chosen):
             continue

@@ -5,6 +5,8 @@ Every retriever has the same two verbs: `fit(index)` once, `search(query, k)` pe
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from assistant.embedding import Embedder
@@ -92,6 +94,7 @@ class HybridRetriever:
             lexical = index.extra["lexical"] = LexicalRetriever().fit(texts)
         self.lexical = lexical
         self.dense = DenseRetriever().fit(index)
+        self._shingle_cache: dict[int, frozenset] = {}
         return self
 
     def _title(self, doc: str) -> str:
@@ -118,15 +121,26 @@ class HybridRetriever:
         ]
         return self.collapse_duplicates(hits, order)[:k]
 
+    def _shingles(self, idx: int) -> frozenset:
+        cached = self._shingle_cache.get(idx)
+        if cached is None:
+            words = re.findall(r"[a-z0-9]+", self.chunks[idx].text.lower())
+            cached = self._shingle_cache[idx] = frozenset(zip(words, words[1:], words[2:]))
+        return cached
+
+    def _twins(self, a: int, b: int) -> bool:
+        """Same meaning (cosine), or one passage quotes the other (most of its word triples are in it)."""
+        if float(self.vectors[a] @ self.vectors[b]) >= self.duplicate_threshold:
+            return True
+        sa, sb = self._shingles(a), self._shingles(b)
+        small = min(len(sa), len(sb))
+        return small >= 4 and len(sa & sb) >= 0.8 * small
+
     def collapse_duplicates(self, hits: list[Hit], order: list[int]) -> list[Hit]:
         """Near-identical passages (a news story quoting a letter) appear once, from the primary source."""
         kept: list[tuple[Hit, int]] = []
         for hit, idx in zip(hits, order):
-            twin = next(
-                (j for j, (_, kidx) in enumerate(kept)
-                 if float(self.vectors[idx] @ self.vectors[kidx]) >= self.duplicate_threshold),
-                None,
-            )
+            twin = next((j for j, (_, kidx) in enumerate(kept) if self._twins(idx, kidx)), None)
             if twin is None:
                 kept.append((hit, idx))
             elif self._primary_rank(hit.chunk.doc, kept[twin][0].chunk.doc) < 0:

@@ -103,3 +103,11 @@ def page(browser, app_server):
     tab.wait_for_selector("#chat")
     yield tab
     context.close()
+
+
+@pytest.fixture(scope="session")
+def project_settings(tmp_path_factory):
+    """The default corpus, indexed once into a private folder for the whole test session."""
+    from assistant.settings import load_settings
+
+    return load_settings(index_dir=tmp_path_factory.mktemp("index"), uploads_dir=tmp_path_factory.mktemp("uploads"))

@@ -185,7 +185,7 @@ def _short(heading: str, words: int = 6) -> str:
 def to_paragraphs(doc: str, blocks: list[Block]) -> list[Paragraph]:
     """Assign headings and references to repaired blocks."""
     blocks = repair(blocks)
-    while blocks and not ends_sentence(blocks[-1].text) and len(blocks[-1].text) < 60:
+    while blocks and not blocks[-1].bullet and not ends_sentence(blocks[-1].text) and len(blocks[-1].text) < 60:
         blocks.pop()  # trailing site links ("Croydon monitoring visit")
     numbers = _numbers(blocks)
     numbered = sum(1 for n in numbers if n) >= 3

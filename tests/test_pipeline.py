@@ -1,0 +1,110 @@
+"""End to end through ask(): real questions, the expected answer and the paragraph it cites."""
+
+import pytest
+
+from assistant import ask
+from assistant.settings import load_settings
+
+CABINET = "2024-12-croydon-cabinet-report-ofsted-outcome.txt"
+LETTER = "2018-10-ofsted-monitoring-letter.txt"
+COMMUNITY_CARE = "2019-05-community-care-camden-peer-support.txt"
+NEWS_2017 = "2017-09-news-government-takes-control.txt"
+
+CASES = [
+    # question, words the answer must hold, cited doc, cited ref (None: any), words the cited passage holds
+    ("Who led the 2024 inspection?", ["Christine Kennet"], CABINET, None, "Lead inspector"),
+    ("How many young people were in staying put arrangements in 2018?", ["48"], LETTER, "¶22", "staying put"),
+    ("What was the agency rate at Croydon in 2019?", ["41%"], COMMUNITY_CARE, "¶19", "agency rate"),
+    ("What did the 2024 report say about children aged 16 and 17 who present as homeless?",
+     ["homeless"], CABINET, None, "rapid response"),
+    ("What was the average caseload in the corporate parenting service in 2018?", ["14 to 15"], LETTER, "¶21", "caseload"),
+    ("Who is the lead member for children and young people?", ["Maria Gatland"], CABINET, None, "Gatland"),
+    ("What proportion of the social care workforce is permanent?", ["80%"], CABINET, None, "80%"),
+]
+
+
+@pytest.fixture(scope="module")
+def settings(project_settings):
+    return project_settings
+
+
+@pytest.mark.parametrize("question, must, doc, ref, passage", CASES)
+def test_answers_cite_the_paragraph(settings, question, must, doc, ref, passage):
+    a = ask(question, settings=settings)
+    assert not a.abstained, a.answer
+    for m in must:
+        assert m in a.answer, a.answer
+    assert "[1]" in a.answer
+    first = a.citations[0]
+    assert first.doc == doc and passage in first.text, a.to_dict()
+    if ref:
+        assert first.ref == ref
+
+
+def test_contract_of_to_dict(settings):
+    d = ask("Who led the 2024 inspection?", history=None, collection=None, settings=settings).to_dict()
+    assert {"question", "answer", "abstained", "citations", "query"} <= set(d)
+    c = d["citations"][0]
+    assert {"n", "doc", "title", "ref", "page", "text", "score"} <= set(c)
+    assert c["n"] == 1 and isinstance(c["score"], float) and c["page"] is None
+    # every marker in the answer points at a citation
+    import re
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", d["answer"])} == {c["n"] for c in d["citations"]}
+
+
+def test_list_questions_get_the_list(settings):
+    a = ask("What needs to improve according to the 2024 inspection?", settings=settings)
+    for item in ("out of hours", "Consistency of practitioners", "Sufficiency of accommodation", "early help"):
+        assert item.lower() in a.answer.lower()
+
+
+def test_comparison_gives_each_year(settings):
+    a = ask("How did Croydon's Ofsted grade in 2017 compare with 2024?", settings=settings)
+    assert "inadequate" in a.answer.lower() and "good" in a.answer.lower(), a.answer
+    assert "(2017)" in a.answer or "(2018)" in a.answer or "2017" in a.answer
+
+
+@pytest.mark.parametrize("question", [
+    "What grade did Lambeth get in its 2024 inspection?",
+    "What was Croydon's children's services budget in 2023?",
+    "What was the outcome of Croydon's 2027 Ofsted inspection?",
+])
+def test_refuses_what_the_collection_does_not_say(settings, question):
+    a = ask(question, settings=settings)
+    assert a.abstained and not a.citations
+    assert "covers 5 documents" in a.answer  # says what the collection does cover
+
+
+def test_follow_up_is_resolved_against_the_conversation(settings):
+    history = [{"role": "user", "content": "What grade did Croydon get in 2024?"},
+               {"role": "assistant", "content": "Overall effectiveness: Good [1]."}]
+    a = ask("And for care leavers?", history=history, settings=settings)
+    assert "care leavers" in a.query and "2024" in a.query
+    assert "good" in a.answer.lower() and "care leavers" in a.answer.lower()
+
+
+def test_pronoun_follow_up(settings):
+    history = [{"role": "user", "content": "Who was the council leader when the Camden peer support was ordered?"},
+               {"role": "assistant", "content": "Croydon council leader Tony Newman said he was pleased [1]."}]
+    a = ask("What did he say about the partnership with Camden?", history=history, settings=settings)
+    assert "Tony Newman" in a.query
+    assert "confidence" in a.answer and a.citations[0].doc == COMMUNITY_CARE
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\n\t"])
+def test_empty_question_is_a_value_error(settings, bad):
+    with pytest.raises(ValueError, match="empty"):
+        ask(bad, settings=settings)
+
+
+def test_generative_mode_over_loopback_http(settings):
+    from tests.llm_server import LLMServer
+
+    with LLMServer() as server:
+        server.script("The lead inspector was Christine Kennet [1].")
+        s = settings.replace(llm_base_url=server.base_url, llm_model="test-model")
+        a = ask("Who led the 2024 inspection?", settings=s)
+        assert a.mode == "generative", a.to_dict()
+        assert "Christine Kennet" in a.answer and a.citations[0].doc == CABINET
+        sent = server.requests[0].messages
+        assert any("<passage" in m["content"] for m in sent)
