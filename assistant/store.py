@@ -7,7 +7,9 @@ Layout under index/<collection>/:
     .lock               held while building, so two indexers cannot interleave
 
 A build is written into a fresh folder and published by replacing CURRENT, so a
-build killed at any point leaves the previous one serving.
+build killed at any point leaves the previous one serving. Publishing keeps the
+build it replaces (a reader may be loading it) and removes anything older,
+including the builds/.<id>.tmp folders of killed builds.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from assistant.types import Chunk, DocumentInfo
 
 MANIFEST_VERSION = 1
 HNSW_M = 32
+# Every file of a build; the manifest must hold a checksum for each (a manifest
+# without them would otherwise be trusted blindly).
+INDEX_FILES = ("chunks.jsonl", "documents.json", "vectors.npy", "keys.json", "index.faiss")
 
 
 class IndexProblem(Exception):
@@ -77,6 +82,21 @@ def atomic_write_text(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable: without it a crash can undo the rename after CURRENT names it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems refuse fsync on a directory; the rename is still atomic
+        pass
+    finally:
+        os.close(fd)
 
 
 def _sha256(path: Path) -> str:
@@ -113,13 +133,24 @@ def write_build(
     exact_limit: int,
 ) -> Path:
     """Write a complete build beside the current one, then publish it atomically."""
-    import faiss
-
     builds = cdir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     tmp = builds / f".{build_id}.tmp"
     tmp.mkdir()
+    try:
+        final = _write_and_publish(cdir, builds, tmp, build_id, manifest, chunks, documents, vectors, keys, exact_limit)
+    except BaseException:
+        # A failed build (disk full, a bug) leaves no half-written folder behind; a SIGKILL can't
+        # get here, and its leftover .tmp folder is removed by the next publish.
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _write_and_publish(cdir, builds, tmp, build_id, manifest, chunks, documents, vectors, keys, exact_limit) -> Path:
+    import faiss
+
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
         for c in chunks:
             f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
@@ -130,7 +161,7 @@ def write_build(
     (tmp / "keys.json").write_text(json.dumps(keys), encoding="utf-8")
     index = make_faiss(vectors, exact_limit)
     faiss.write_index(index, str(tmp / "index.faiss"))
-    files = ["chunks.jsonl", "documents.json", "vectors.npy", "keys.json", "index.faiss"]
+    files = list(INDEX_FILES)
     manifest = {
         **manifest,
         "manifest_version": MANIFEST_VERSION,
@@ -142,24 +173,38 @@ def write_build(
     for name in files + ["manifest.json"]:
         with open(tmp / name, "rb") as f:
             os.fsync(f.fileno())
+    _fsync_dir(tmp)
     final = builds / build_id
+    previous = current_build(cdir)
     os.replace(tmp, final)
+    _fsync_dir(builds)  # the folder's new name is on disk before CURRENT names it
     atomic_write_text(cdir / "CURRENT", build_id)
-    _remove_old_builds(builds, keep=build_id)
+    # Keep the build that served until now: a reader in another process may have read
+    # CURRENT a moment ago and still be loading it. Older builds and leftovers go.
+    _remove_old_builds(builds, keep={build_id, previous.name if previous else build_id})
     return final
 
 
-def _remove_old_builds(builds: Path, keep: str) -> None:
+def _remove_old_builds(builds: Path, keep: set[str]) -> None:
+    """Remove superseded builds and `.tmp` folders that killed builds left (called under the lock)."""
     for p in builds.iterdir():
-        if p.name != keep:
+        if p.name not in keep:
             shutil.rmtree(p, ignore_errors=True)
+    # atomic_write_text's temporary files (".CURRENT.<hex>.tmp") left by a killed process
+    for p in builds.parent.glob(".*.tmp"):
+        if p.is_file():
+            p.unlink(missing_ok=True)
 
 
 def current_build(cdir: Path) -> Path | None:
     pointer = cdir / "CURRENT"
     if not pointer.exists():
         return None
-    build = cdir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+    # An empty or damaged CURRENT must not resolve to builds/ itself, a .tmp folder or a path outside.
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        return None
+    build = cdir / "builds" / name
     return build if build.is_dir() else None
 
 
@@ -167,10 +212,33 @@ def read_manifest(cdir: Path) -> dict | None:
     build = current_build(cdir)
     if build is None:
         return None
+    return _manifest_of(build)
+
+
+def _manifest_of(build: Path) -> dict:
     try:
-        return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise IndexProblem(f"index manifest {build / 'manifest.json'} is unreadable ({e.__class__.__name__})") from None
+    if not isinstance(manifest, dict):
+        raise IndexProblem(f"index manifest {build / 'manifest.json'} is unreadable (not a JSON object)")
+    return manifest
+
+
+def _verify_files(build: Path, manifest: dict, names=INDEX_FILES) -> None:
+    """Raise IndexProblem unless each file is present and matches the manifest's checksum."""
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict):
+        checksums = {}
+    for name in names:
+        path = build / name
+        expected = checksums.get(name)
+        if not expected:
+            raise IndexProblem(f"index manifest {build / 'manifest.json'} has no checksum for {name}")
+        if not path.exists():
+            raise IndexProblem(f"index file {path} is missing")
+        if _sha256(path) != expected:
+            raise IndexProblem(f"index file {path} is corrupt or truncated (checksum mismatch)")
 
 
 def load_build(cdir: Path, collection: str, model: str, dimension: int) -> StoredIndex:
@@ -180,15 +248,12 @@ def load_build(cdir: Path, collection: str, model: str, dimension: int) -> Store
     build = current_build(cdir)
     if build is None:
         raise IndexProblem(f"collection {collection!r} has no index yet")
-    manifest = read_manifest(cdir)
+    # The manifest of *this* build: reading CURRENT a second time could pair another
+    # process's newly published manifest with these files and report false corruption.
+    manifest = _manifest_of(build)
     if manifest.get("model") != model:
         raise IndexProblem(f"index of {collection!r} was built with model {manifest.get('model')!r}, not {model!r}")
-    for name, expected in manifest.get("checksums", {}).items():
-        path = build / name
-        if not path.exists():
-            raise IndexProblem(f"index file {path} is missing")
-        if _sha256(path) != expected:
-            raise IndexProblem(f"index file {path} is corrupt or truncated (checksum mismatch)")
+    _verify_files(build, manifest)
     try:
         chunks = [Chunk.from_dict(json.loads(line)) for line in (build / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
         docs = json.loads((build / "documents.json").read_text(encoding="utf-8"))
@@ -211,6 +276,9 @@ def previous_embeddings(cdir: Path) -> dict[str, np.ndarray]:
     if build is None:
         return {}
     try:
+        # Only verified vectors are reused: a rebuild after corruption would otherwise copy
+        # the damaged vectors into the new build and seal them with fresh checksums.
+        _verify_files(build, _manifest_of(build), ("keys.json", "vectors.npy"))
         keys = json.loads((build / "keys.json").read_text(encoding="utf-8"))
         vectors = np.load(build / "vectors.npy", mmap_mode="r")
         if len(keys) != vectors.shape[0]:
