@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 _lock = threading.Lock()
+_threads_lock = threading.Lock()
 
 
 class EmbeddingModelError(RuntimeError):
@@ -72,5 +73,15 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+    def encode_query(self, text: str, threads: int = 0) -> np.ndarray:
+        if threads <= 0:
+            return self.encode([text])[0]
+        import torch
+
+        with _threads_lock:
+            before = torch.get_num_threads()
+            torch.set_num_threads(threads)
+            try:
+                return self.encode([text])[0]
+            finally:
+                torch.set_num_threads(before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from assistant.llm import client_from_settings
 from assistant.questions import YEAR, Question, analyse, expand_query
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
-from assistant.store import IndexProblem, collection_dir, load_build, read_sources
+from assistant.store import IndexProblem, collection_dir, load_build, read_manifest, read_sources
 from assistant.types import Answer, Hit
 
 
@@ -58,8 +59,12 @@ def sources_of(collection: str, settings: Settings) -> list[Path]:
     return sources
 
 
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)  # stdout is for answers (`ask --json`)
+
+
 def load_engine(collection: str | None = None, settings: Settings | None = None, mode: str = "hybrid",
-                log=print) -> Engine:
+                log=_log) -> Engine:
     """Load a collection, building or rebuilding its index when missing, stale or damaged."""
     settings = settings or load_settings()
     collection = collection or DEFAULT_COLLECTION
@@ -70,12 +75,13 @@ def load_engine(collection: str | None = None, settings: Settings | None = None,
         embedder = Embedder(settings.model, settings.embed_batch_size)
         cdir = collection_dir(settings.index_dir, collection)
         sources = sources_of(collection, settings)
-        from assistant.indexing import read_manifest_safe
-
-        reason = is_stale(read_manifest_safe(cdir), sources, settings)
+        try:
+            reason, verb = is_stale(read_manifest(cdir), sources, settings), "Indexing"
+        except IndexProblem as problem:
+            reason, verb = str(problem), "Rebuilding"
         if reason:
-            log(f"Indexing collection {collection!r}: {reason}.")
-            build_collection(collection, sources, settings, embedder)
+            log(f"{verb} collection {collection!r}: {reason}.")
+            build_collection(collection, sources, settings, embedder, force=verb == "Rebuilding")
         try:
             stored = load_build(cdir, collection, settings.model, embedder.dimension)
         except IndexProblem as problem:
@@ -83,7 +89,7 @@ def load_engine(collection: str | None = None, settings: Settings | None = None,
             build_collection(collection, sources, settings, embedder, force=True)
             stored = load_build(cdir, collection, settings.model, embedder.dimension)
         retriever = HybridRetriever(embedder, mode, settings.candidates, settings.rrf_k,
-                                    settings.duplicate_threshold).fit(stored)
+                                    settings.duplicate_threshold, settings.query_threads).fit(stored)
         titles = {d: info.title for d, info in stored.documents.items()}
         engine = Engine(collection, retriever, Vocabulary(stored.chunks, titles), settings)
         _engines[key] = engine
@@ -102,8 +108,20 @@ def clean_question(question: object, settings: Settings) -> str:
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
     if not text:
         raise ValueError("the question is empty: type a question about the documents")
-    # Models read a few hundred tokens; a 100 KB paste is cut, not choked on.
-    return " ".join(text[: settings.max_question_chars].split())
+    # Models read a few hundred tokens; a 100 KB paste is cut at a word boundary, not choked on.
+    if len(text) > settings.max_question_chars:
+        cut = text[: settings.max_question_chars]
+        text = cut[: cut.rfind(" ")] if " " in cut else cut
+    return " ".join(text.split())
+
+
+def clean_history(history: object, settings: Settings) -> list[dict]:
+    """Gradio's messages format, with each turn cut like a question; anything else is ignored."""
+    turns = []
+    for turn in history if isinstance(history, list) else []:
+        if isinstance(turn, dict) and turn.get("role") in {"user", "assistant"} and isinstance(turn.get("content"), str):
+            turns.append({"role": turn["role"], "content": turn["content"][: settings.max_question_chars]})
+    return turns
 
 
 def search(retriever: HybridRetriever, q: Question, k: int) -> list[Hit]:
@@ -142,7 +160,7 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     text = clean_question(question, settings)
     engine = load_engine(collection, settings, mode)
     t0 = time.perf_counter()
-    query = resolve(text, history)
+    query = resolve(text, clean_history(history, settings))
     q = analyse(query, follow_up_words(text) if query != text else "")
     hits = search(engine.retriever, q, settings.top_k)
     t1 = time.perf_counter()

@@ -74,7 +74,7 @@ class HybridRetriever:
     """mode: "hybrid" (default), "dense" or "bm25" — the last two are the eval baselines."""
 
     def __init__(self, embedder: Embedder, mode: str = "hybrid", candidates: int = 40, rrf_k: int = 60,
-                 duplicate_threshold: float = 0.9):
+                 duplicate_threshold: float = 0.9, query_threads: int = 0):
         if mode not in {"hybrid", "dense", "bm25"}:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         self.embedder = embedder
@@ -82,6 +82,7 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.duplicate_threshold = duplicate_threshold
+        self.query_threads = query_threads
 
     def fit(self, index: StoredIndex) -> "HybridRetriever":
         self.index = index
@@ -105,7 +106,7 @@ class HybridRetriever:
         if not self.chunks:
             return []
         if qvec is None:
-            qvec = self.embedder.encode_query(query)
+            qvec = self.embedder.encode_query(query, self.query_threads)
         dense = self.dense.search(qvec, self.candidates) if self.mode != "bm25" else []
         lexical = self.lexical.search(query, self.candidates) if self.mode != "dense" else []
         fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], self.rrf_k)

@@ -15,6 +15,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # keep stderr to one-line errors
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
@@ -41,6 +42,9 @@ class Settings:
     # Embedding model: a local path or a hub id
     model: str = field(default_factory=_default_model)
     embed_batch_size: int = 64
+    # A question is a few tokens: splitting it across threads costs more than it saves,
+    # most of all on a busy machine. Batches (indexing) use every core.
+    query_threads: int = 1
 
     # Chunking (tokens counted with tiktoken cl100k_base; the model's own
     # tokenizer has the final word on the 256 word-piece limit)
