@@ -13,10 +13,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.chunking import split_sentences
-from assistant.questions import MONTH_WORDS, YEAR, Question, answer_type_score, content_words, stem
+from assistant.questions import MONTH_WORDS, NUMBER, YEAR, Question, answer_type_score, content_words, stem
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
-PASSAGES_CONSIDERED = 20  # reranked with the question's own features before sentences are picked
+PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
 
 
 @dataclass
@@ -46,14 +46,14 @@ class Vocabulary:
         self.lowercase: set[str] = set()  # stems of words seen in lower case: common words, not names
         self.title_stems = {doc: {stem(w) for w in content_words(t)} for doc, t in titles.items()}
         for c in chunks:
-            text = f"{titles.get(c.doc, '')} {c.heading} {c.text}"
+            text = f"{c.heading} {c.text}"  # not the title: it would make its words look common
             words = content_words(text)
             self.words.update(words)
-            self.words.update(w.lower() for w in re.findall(r"[A-Za-z]+", text))
+            self.words.update(w.lower() for w in re.findall(r"[A-Za-z]+", f"{titles.get(c.doc, '')} {text}"))
             self.lowercase.update(stem(w) for w in re.findall(r"\b[a-z][a-z'’]+\b", c.text))
             stems = {stem(w) for w in words}
             self.df.update(stems)
-            self.doc_stems.setdefault(c.doc, set()).update(stems)
+            self.doc_stems.setdefault(c.doc, set()).update(stems | self.title_stems.get(c.doc, set()))
         self.n = max(1, len(chunks))
 
     def idf(self, term: str) -> float:
@@ -106,6 +106,14 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
 
 
+def _counts(focus: set[str], sentence: str) -> bool:
+    """A figure within a few words of what was asked about: "48 young people", "an agency rate of 41%"."""
+    tokens = re.findall(r"[\w'’%£.,-]+", sentence)
+    stems = [stem(t.strip(".,")) for t in tokens]
+    figures = [i for i, t in enumerate(tokens) if NUMBER.fullmatch(t.strip(".,")) and not YEAR.fullmatch(t.strip(".,"))]
+    return any(stems[j] in focus for i in figures for j in range(max(0, i - 5), min(len(tokens), i + 6)))
+
+
 def year_match(q: Question, text: str, info: DocumentInfo | None) -> bool:
     """The passage is about a year the question names: the source is from it, or the text says it."""
     if not q.years:
@@ -131,6 +139,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             focus_stems[stem(f)] *= 3.0
     focus = {stem(f) for f in q.focus}
     names = vocab.specific_names(q)
+    # The question's words that single out passages (not "Croydon" or "Ofsted" in this corpus).
+    specific = {s: w for s, w in focus_stems.items() if vocab.df.get(s, 0) <= 0.35 * vocab.n} or focus_stems
     cands = _candidates(hits)
     newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits[:PASSAGES_CONSIDERED]), default=0)
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
@@ -144,7 +154,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         p_lex, p_year, year, _ = passage_cache[chunk.id]
         if q.kind == "list":
             lead = chunk.text.split("\n", 1)[0]
-            c.heading_match = _overlap(focus_stems, _stems(f"{chunk.heading} {lead}" if lead.endswith(":") else chunk.heading))
+            # A heading naming the list ("What needs to improve?") says more than a lead-in sentence.
+            c.heading_match = max(_overlap(specific, _stems(chunk.heading)),
+                                  0.7 * _overlap(specific, _stems(lead)) if lead.endswith(":") else 0.0)
         sentence_stems = _stems(c.text)
         before = _stems(c.previous) - sentence_stems if c.previous else set()
         # Words of the document's own title (its subject) say little about which sentence answers.
@@ -153,7 +165,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
                      + 0.4 * _overlap(focus_stems, before - title))  # the sentence before sets its subject
         c.passage = 0.5 * max(c.hit.dense, 0.0) + 0.5 * p_lex
         c.typed = answer_type_score(q, c.text, vocab.lowercase)
-        if q.kind == "number" and focus and not (focus & sentence_stems):
+        if q.kind == "number" and focus and not _counts(focus, c.text):
             c.typed = 0.0  # a figure, but not a figure of what was asked
         if q.kind == "who" and q.focus_is_noun and focus - passage_cache[chunk.id][3]:
             c.typed = 0.0  # a name, but not of the role asked about
@@ -163,7 +175,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         c.on_year = year_match(q, c.text, info) or p_year
         c.year = year
         if q.years:
-            score += 0.15 if year_match(q, c.text, info) else 0.08 if p_year else -0.1
+            # A source from the year asked about beats a later one looking back at it.
+            score += 0.15 if year in q.years else 0.1 if year_match(q, c.text, info) else 0.05 if p_year else -0.1
         if q.latest and year and year == newest:
             score += 0.1
         if q.typed and c.typed == 0.0:

@@ -17,7 +17,7 @@ from assistant.settings import PACKAGE_DATA
 from assistant.types import Chunk, Document, Paragraph
 
 # Bump when the chunks this module produces change: the index is rebuilt.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|Mr|Mrs|Ms|Dr|St|No|vs|cf|Cllr|approx)\.$", re.IGNORECASE)
@@ -128,11 +128,15 @@ def chunk_document(
                     )
                 )
             continue
-        listy = _list_like(p, size, merge_budget)
+        # A lead-in ("…were as follows:") opens a group that keeps its list, up to the full budget.
+        lead_in = p.text.rstrip().endswith(":")
+        listy = lead_in or _list_like(p, size, merge_budget)
+        cap = budget if group and group[0].text.rstrip().endswith(":") else merge_budget
         if group and (
-            not _mergeable(group[-1], p)
+            lead_in
+            or not _mergeable(group[-1], p)
             or not listy
-            or counter("\n".join(q.text for q in group) + "\n" + p.text) > merge_budget
+            or counter("\n".join(q.text for q in group) + "\n" + p.text) > cap
         ):
             emit_group()
         group.append(p)

@@ -101,7 +101,6 @@ def resolve(question: str, history: list[dict] | None) -> str:
         if person:
             rest = re.sub(r"\b(his|her)\s+(?!(?:to|and|of|in|on|at|for|with|by|from|that|when|about)\b)(?=\w)", f"{person}'s ", rest, flags=re.I)
             rest = re.sub(r"\b(he|she|him|her)\b", person, rest, flags=re.I)
-        if PRONOUN.search(rest) or new_years:
-            rest = f"{rest} ({topic(prev)})"
+        rest = f"{rest} ({topic(prev)})"  # "who else was on the visit?": which visit comes from before
         return f"{rest}?"
     return f"{prev} — {rest}?"

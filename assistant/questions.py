@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     might must about into over under again further once any all each few more most other some such only own same just
     also both up down out off if because while until against between through during before after above below
     many much tell say said give given get got ever yet still now latest current currently recent recently
-    please according report reports document documents""".split()
+    please according report reports document documents following""".split()
 )
 
 LATEST_WORDS = re.compile(r"\b(now|latest|current(?:ly)?|most recent|recent|today|present|newest|last)\b", re.I)
@@ -28,6 +28,13 @@ LIST_WORDS = re.compile(r"\b(list|what (?:are|were) the|which (?:areas|groups|se
 
 GRADE_WORDS = re.compile(
     r"\b(outstanding|good|requires improvement(?: to be good)?|inadequate)\b", re.I
+)
+_GRADE = r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate)"
+# A grade stated as a verdict ("Overall effectiveness: Good", "judged … as 'good'", "rated … ‘inadequate’"),
+# not the word in passing ("good quality", "must be good for").
+GRADE_STATEMENT = re.compile(
+    rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?{_GRADE}\b",
+    re.I,
 )
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|double[sd]?)\b", re.I)
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -141,7 +148,7 @@ def _analyse(text: str) -> Question:
         kind = "who"
     elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b|\bfunding\b|\bsalar(?:y|ies)\b|£", low):
         kind = "money"
-    elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b", low):
+    elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", low):
         kind = "number"
     elif re.search(r"^\s*(?:and\s+)?(?:which|what) (?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", low):
         kind = "entity"
@@ -177,7 +184,8 @@ def _analyse(text: str) -> Question:
 
 
 WH_PHRASE = re.compile(
-    r"^\s*(?:(?:which|what)\s+((?:[\w'’-]+\s+){0,3}?)(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|should)\b"
+    r"^\s*(?:(?:what|which)\s+(?:is|was|are|were)\s+the\s+((?:[\w'’-]+\s*){1,4}?)(?=\s+(?:in|of|for|at|on|by|from|during|after|before|since|that|who|which|when)\b|\s*\?|$)"
+    r"|(?:which|what)\s+((?:[\w'’-]+\s+){0,3}?)(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|should)\b"
     r"|(?:and\s+)?(?:who|whom)\s+(?:is|are|was|were)\s+((?:[\w'’-]+\s*){1,4})"
     r"|(?:and\s+)?(?:who|whom)\s+(?:did\s+)?([\w'’-]+)"
     r"|(?:the )?name of\s+((?:[\w'’-]+\s*){1,4})"
@@ -236,14 +244,14 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "money":
         return 1.0 if MONEY.search(sentence) else 0.0
     if q.kind == "grade":
-        return 1.0 if GRADE_WORDS.search(sentence) else 0.0
+        return 1.0 if GRADE_STATEMENT.search(sentence) else 0.3 if GRADE_WORDS.search(sentence) else 0.0
     if q.kind == "entity":
         return 1.0 if _new_proper_noun(q, sentence) else 0.0
     if q.kind == "why":
         return 1.0 if CAUSE.search(sentence) else 0.4
     if q.kind == "compare":
         if q.grade:
-            return 1.0 if GRADE_WORDS.search(sentence) else 0.2
+            return 1.0 if GRADE_STATEMENT.search(sentence) else 0.3 if GRADE_WORDS.search(sentence) else 0.0
         return 1.0 if (YEAR.search(sentence) or GRADE_WORDS.search(sentence)) else 0.3
     return 0.5
 

@@ -53,7 +53,7 @@ class Settings:
     model_max_tokens: int = 256
 
     # Retrieval
-    top_k: int = 20  # passages handed to the answer stage, which reranks them
+    top_k: int = 40  # passages handed to the answer stage, which reranks them
     candidates: int = 40
     rrf_k: int = 60
     duplicate_threshold: float = 0.9
