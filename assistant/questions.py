@@ -130,6 +130,8 @@ MONTH_WORDS = frozenset(
 def analyse(text: str, follow_up: str = "") -> Question:
     """Read a (resolved) question; `follow_up` is the user's own words when it was a follow-up."""
     q = _analyse(text)
+    if q.kind == "entity":
+        q.focus = []  # "which borough": the noun names the kind of answer, the rest says which one
     if follow_up:
         own = _analyse(follow_up)
         if own.kind not in {"what", "yesno"}:
@@ -150,7 +152,7 @@ def _analyse(text: str) -> Question:
         kind = "money"
     elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", low):
         kind = "number"
-    elif re.search(r"^\s*(?:and\s+)?(?:which|what) (?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", low):
+    elif re.search(r"^\s*(?:and\s+)?(?:which|what) (?:\w+ )?(?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", low):
         kind = "entity"
     elif re.search(r"\bhow long\b|\bfor how many (?:years|months)\b|\bduration\b", low):
         kind = "duration"

@@ -382,7 +382,7 @@ def test_corrupt_index_file_is_reported_in_one_line_and_rebuilt(env, capsys, nam
     capsys.readouterr()
 
     answer = ask(GRADE_Q, settings=settings)
-    lines = capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().err.splitlines()  # logs go to stderr
     assert len(lines) == 1, lines
     assert lines[0].startswith("Rebuilding collection 'default': index file ")
     assert f"{name} is corrupt" in lines[0]
@@ -402,7 +402,7 @@ def test_manifest_mismatch_and_other_model_are_reported_and_rebuilt(env, capsys)
         forget_engines()
         capsys.readouterr()
         answer = ask(GRADE_Q, settings=settings)
-        lines = capsys.readouterr().out.splitlines()
+        lines = capsys.readouterr().err.splitlines()  # logs go to stderr
         assert len(lines) == 1 and lines[0].startswith(expected), lines
         assert not answer.abstained and re.search(r"\bgood\b", answer.answer)
         assert read_manifest(cdir_of(settings))["model"] == settings.model

@@ -394,7 +394,7 @@ def test_deleted_source_leaves_no_trace(index_copy, corpus_copy):
 
     gone = "2019-05-community-care-camden-peer-support.txt"
     s = index_copy.replace(corpus_dir=corpus_copy)
-    question = "Which London borough was ordered to give Croydon peer support?"
+    question = "What was the agency rate among Croydon's social workers?"
     before = ask(question, settings=s)
     assert any(c.doc == gone for c in before.citations), before.answer
 
@@ -407,6 +407,6 @@ def test_deleted_source_leaves_no_trace(index_copy, corpus_copy):
     engine = load_engine(None, s)
     assert gone not in engine.documents
     assert all(c.doc != gone for c in engine.retriever.chunks)
-    assert "Camden" not in after.answer or after.abstained
+    assert "41%" not in after.answer
     manifest = read_manifest(cdir_of(s))
     assert gone not in json.dumps(manifest["fingerprint"]) and gone not in manifest["files"]
