@@ -111,3 +111,26 @@ def project_settings(tmp_path_factory):
     from assistant.settings import load_settings
 
     return load_settings(index_dir=tmp_path_factory.mktemp("index"), uploads_dir=tmp_path_factory.mktemp("uploads"))
+
+
+@pytest.fixture(scope="session")
+def shared_index(tmp_path_factory) -> Path:
+    """One built index of a copy of the corpus per test session: <base>/corpus, <base>/index.
+
+    Kept under pytest's basetemp behind a file lock, so every module that asks shares one build.
+    """
+    from filelock import FileLock
+
+    from assistant.embedding import Embedder
+    from assistant.indexing import build_collection
+    from assistant.settings import load_settings
+
+    base = tmp_path_factory.getbasetemp() / "shared-index"
+    with FileLock(str(base) + ".lock"):
+        if not (base / "built").exists():
+            shutil.rmtree(base, ignore_errors=True)
+            shutil.copytree(ROOT / "corpus", base / "corpus")
+            s = load_settings(index_dir=base / "index", corpus_dir=base / "corpus", uploads_dir=base / "uploads")
+            build_collection("default", [s.corpus_dir], s, Embedder(s.model, s.embed_batch_size))
+            (base / "built").touch()
+    return base

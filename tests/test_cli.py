@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.store import collection_dir, load_build
@@ -19,22 +18,6 @@ from assistant.types import Citation
 CORPUS = PROJECT_ROOT / "corpus"
 ANSWER_KEYS = {"question", "answer", "abstained", "citations", "query", "collection", "mode", "timings", "confidence"}
 CITATION_KEYS = set(Citation.__dataclass_fields__)
-
-
-def shared_index(tmp_path_factory) -> Path:
-    """One built index per test session under basetemp (the same helper as in test_store.py)."""
-    from assistant.embedding import Embedder
-    from assistant.indexing import build_collection
-
-    base = tmp_path_factory.getbasetemp() / "shared-index"
-    with FileLock(str(base) + ".lock"):
-        if not (base / "built").exists():
-            shutil.rmtree(base, ignore_errors=True)
-            shutil.copytree(CORPUS, base / "corpus")
-            s = load_settings(index_dir=base / "index", corpus_dir=base / "corpus", uploads_dir=base / "uploads")
-            build_collection("default", [s.corpus_dir], s, Embedder(s.model, s.embed_batch_size))
-            (base / "built").touch()
-    return base
 
 
 def run(args, tmp_path: Path, corpus: Path | None = None, index: Path | None = None, timeout=120):
@@ -50,8 +33,8 @@ def run(args, tmp_path: Path, corpus: Path | None = None, index: Path | None = N
 
 
 @pytest.fixture
-def index_copy(tmp_path_factory, tmp_path):
-    base = shared_index(tmp_path_factory)
+def index_copy(shared_index, tmp_path):
+    base = shared_index
     shutil.copytree(base / "index", tmp_path / "index")
     return tmp_path / "index", base / "corpus"
 

@@ -3,7 +3,6 @@
 import pytest
 
 from assistant import ask
-from assistant.settings import load_settings
 
 CABINET = "2024-12-croydon-cabinet-report-ofsted-outcome.txt"
 LETTER = "2018-10-ofsted-monitoring-letter.txt"

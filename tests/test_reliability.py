@@ -67,26 +67,10 @@ runpy.run_module("assistant", run_name="__main__", alter_sys=True)
 """
 
 
-def shared_index(tmp_path_factory) -> Path:
-    """One built index per test session under basetemp (the same helper as in test_store.py)."""
-    from assistant.embedding import Embedder
-    from assistant.indexing import build_collection
-
-    base = tmp_path_factory.getbasetemp() / "shared-index"
-    with FileLock(str(base) + ".lock"):
-        if not (base / "built").exists():
-            shutil.rmtree(base, ignore_errors=True)
-            shutil.copytree(CORPUS, base / "corpus")
-            s = load_settings(index_dir=base / "index", corpus_dir=base / "corpus", uploads_dir=base / "uploads")
-            build_collection("default", [s.corpus_dir], s, Embedder(s.model, s.embed_batch_size))
-            (base / "built").touch()
-    return base
-
-
 @pytest.fixture
-def env(tmp_path_factory, tmp_path):
+def env(shared_index, tmp_path):
     """A private copy of the shared index; settings and subprocess environment pointing at it."""
-    base = shared_index(tmp_path_factory)
+    base = shared_index
     shutil.copytree(base / "index", tmp_path / "index")
     settings = load_settings(index_dir=tmp_path / "index", corpus_dir=base / "corpus", uploads_dir=tmp_path / "uploads")
     environ = {

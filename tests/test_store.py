@@ -32,25 +32,9 @@ CORPUS = PROJECT_ROOT / "corpus"
 DIM = 384  # all-MiniLM-L6-v2
 
 
-def shared_index(tmp_path_factory) -> Path:
-    """One built index of a copy of the corpus per test session: <base>/corpus, <base>/index.
-
-    Kept on disk under pytest's basetemp, so test modules that each ask for it share one build.
-    """
-    base = tmp_path_factory.getbasetemp() / "shared-index"
-    with FileLock(str(base) + ".lock"):
-        if not (base / "built").exists():
-            shutil.rmtree(base, ignore_errors=True)
-            shutil.copytree(CORPUS, base / "corpus")
-            s = load_settings(index_dir=base / "index", corpus_dir=base / "corpus", uploads_dir=base / "uploads")
-            build_collection("default", [s.corpus_dir], s, Embedder(s.model, s.embed_batch_size))
-            (base / "built").touch()
-    return base
-
-
 @pytest.fixture(scope="session")
-def shared(tmp_path_factory) -> Path:
-    return shared_index(tmp_path_factory)
+def shared(shared_index) -> Path:
+    return shared_index
 
 
 @pytest.fixture
