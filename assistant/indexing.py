@@ -171,7 +171,7 @@ def _load_and_chunk(sources, settings, embedder, report, progress):
     encoder = _Encoder(embedder, cdir, progress)
     catalogues: dict[Path, dict] = {}
     slots: list = [None] * len(files)  # per file: ("ok", info, sha, chunks) or ("failed", reason)
-    todo: list[tuple[int, str]] = []  # (file number, cache key) of the files to parse
+    todo: list[tuple[int, str, str]] = []  # (file number, cache key, sha256) of the files to parse
     stats = {"files": len(files), "cached": 0, "parsed": 0, "parse_seconds": 0.0}
     t0 = time.perf_counter()
     for i, (root, f) in enumerate(files):
@@ -187,19 +187,23 @@ def _load_and_chunk(sources, settings, embedder, report, progress):
         key = cache.key(name, sha, catalogues[root].get(rel, {}))
         slots[i] = cache.get(key)
         if slots[i] is None:
-            todo.append((i, key))
+            todo.append((i, key, sha))
         else:
             stats["cached"] += 1
-            encoder.add_chunks(slots[i])
+            if slots[i][0] == "ok":
+                encoder.add_chunks(slots[i])
     max_tokens = min(settings.model_max_tokens, embedder.max_tokens) if todo else settings.model_max_tokens
-    for i, key, result, seconds in _parse_files(todo, files, catalogues, multi_root, settings, encoder, progress):
+    for (i, key, hashed), (result, seconds) in _parse_files(todo, files, catalogues, multi_root, settings, encoder,
+                                                             progress):
         stats["parse_seconds"] += seconds
         stats["parsed"] += 1
         if result[0] == "ok":
             _, info, sha, chunks = result
             result = ("ok", info, sha, _fit(chunks, info.title, embedder.tokenizer, max_tokens))
             encoder.add_chunks(result)
-        if result[0] != "error":  # a LoadError depends on the bytes alone: remembered too
+        # A LoadError depends on the bytes alone: remembered too. A file that changed between
+        # hashing and reading is not cached under the hash of its old bytes.
+        if result[0] == "failed" or (result[0] == "ok" and result[2] == hashed):
             cache.put(key, result)
         slots[i] = result
     cache.prune()
@@ -375,7 +379,7 @@ def _parse_file(root: Path, f: Path, catalogue: dict, prefix: str | None, chunk_
 
 
 def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progress):
-    """Yield (file number, cache key, result, seconds) for each file to parse, in order.
+    """Yield (todo entry, (result, seconds)) for each file to parse, in order.
 
     With a worker, files are parsed while this thread encodes: before waiting for a file
     that is not ready yet, the chunks waiting to be embedded are encoded if there are
@@ -389,23 +393,23 @@ def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progres
     bar = tqdm(total=len(todo), desc="Reading", unit="file", disable=not progress or not todo)
     mode = PARSE_WORKER if len(todo) >= PARSE_INLINE_BELOW else "inline"
     if mode == "inline":
-        for i, key in todo:
-            result, seconds = _parse_file(*job(i))
+        for entry in todo:
+            outcome = _parse_file(*job(entry[0]))
             bar.update()
-            yield i, key, result, seconds
+            yield entry, outcome
         bar.close()
         return
     from concurrent.futures import ThreadPoolExecutor
 
     pool = _ParserProcess() if mode == "process" else ThreadPoolExecutor(max_workers=1)
     try:
-        futures = [(i, key, pool.submit(_parse_file, *job(i))) for i, key in todo]
-        for i, key, fut in futures:
+        futures = [(entry, pool.submit(_parse_file, *job(entry[0]))) for entry in todo]
+        for entry, fut in futures:
             if not fut.done() and encoder.ready():
                 encoder.flush()
-            result, seconds = fut.result()
+            outcome = fut.result()
             bar.update()
-            yield i, key, result, seconds
+            yield entry, outcome
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()

@@ -23,7 +23,6 @@ from filelock import FileLock
 from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.store import collection_dir, current_build, load_build, read_manifest
 
-CORPUS = PROJECT_ROOT / "corpus"
 DIM = 384
 GRADE_Q = "What overall grade did Ofsted give Croydon's children's services after the 2024 inspection?"
 DATES_Q = "When did the 2024 Ofsted inspection of Croydon take place?"
