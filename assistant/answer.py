@@ -178,7 +178,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             # A source from the year asked about beats a later one looking back at it.
             score += 0.15 if year in q.years else 0.1 if year_match(q, c.text, info) else 0.05 if p_year else -0.1
         if q.latest and year and year == newest:
-            score += 0.1
+            score += 0.15
+        if info and info.derived_from in vocab.doc_stems:
+            score *= 0.9  # a rewrite of another document here: cite the primary source
         if q.typed and c.typed == 0.0:
             # "When did her involvement end?" may be answered by an event, not a date.
             score *= 0.9 if q.kind == "when" else 0.6

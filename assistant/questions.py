@@ -22,7 +22,7 @@ STOPWORDS = frozenset(
     please according report reports document documents following""".split()
 )
 
-LATEST_WORDS = re.compile(r"\b(now|latest|current(?:ly)?|most recent|recent|today|present|newest|last)\b", re.I)
+LATEST_WORDS = re.compile(r"\b(now|latest|current(?:ly)?|most recent|recent|today|present|newest|last|still|any ?more)\b", re.I)
 COMPARE_WORDS = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|differ(?:ence|ent)?|change[sd]?|improve[sd]? since|between \d{4} and \d{4})\b", re.I)
 LIST_WORDS = re.compile(r"\b(list|what (?:are|were) the|which (?:areas|groups|services|recommendations)|recommendations|areas for improvement|needs? to improve|what needs|strengths|priorities|who (?:was|were) given)\b", re.I)
 
