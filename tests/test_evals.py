@@ -234,6 +234,16 @@ def test_croydon_rows_are_readable(croydon_hybrid):
     json.dumps(rows)  # every row serialises
 
 
+def test_every_gold_quote_is_found_in_the_index(croydon_hybrid):
+    """A loader or chunker change that splits or rewrites a gold passage would silently zero its metrics."""
+    from assistant.pipeline import load_engine
+    from evals.sets import unmatched_evidence
+
+    engine = load_engine(None, None, "hybrid", log=lambda *_: None)
+    missing = unmatched_evidence(load_set(), [(c.doc, c.text) for c in engine.retriever.chunks])
+    assert not missing, f"gold quotes found in no chunk (first: {missing[0]})"
+
+
 def test_croydon_meets_thresholds(croydon_hybrid):
     """A regression below evals/thresholds.json fails CI; after an improvement, raise the floors there."""
     _, summary = croydon_hybrid

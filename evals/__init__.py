@@ -1,0 +1,1 @@
+"""The eval harness: `python -m evals` (see evals/README.md)."""

