@@ -89,7 +89,7 @@ def load_engine(collection: str | None = None, settings: Settings | None = None,
             build_collection(collection, sources, settings, embedder, force=True)
             stored = load_build(cdir, collection, settings.model, embedder.dimension)
         retriever = HybridRetriever(embedder, mode, settings.candidates, settings.rrf_k,
-                                    settings.duplicate_threshold, settings.query_threads).fit(stored)
+                                    settings.duplicate_threshold, settings.query_threads, settings.fusion).fit(stored)
         titles = {d: info.title for d, info in stored.documents.items()}
         engine = Engine(collection, retriever, Vocabulary(stored.chunks, titles), settings)
         _engines[key] = engine
@@ -186,4 +186,5 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
         mode=getattr(composed, "mode", "extractive"),
         timings=timings,
         confidence=composed.confidence,
+        hits=hits,
     )

@@ -55,6 +55,7 @@ class Settings:
     # Retrieval
     top_k: int = 40  # passages handed to the answer stage, which reranks them
     candidates: int = 40
+    fusion: str = "minmax"  # or "rrf" (reciprocal rank fusion, with rrf_k)
     rrf_k: int = 60
     duplicate_threshold: float = 0.9
     exact_search_limit: int = 200_000  # above this many vectors, use HNSW

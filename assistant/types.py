@@ -105,6 +105,7 @@ class Answer:
     mode: str = "extractive"  # or "generative"
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     confidence: float = 0.0  # support for the best sentence; below the threshold it abstains
+    hits: list[Hit] = field(default_factory=list, repr=False)  # what retrieval handed the composer (not serialised)
 
     def to_dict(self) -> dict:
         return {

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from assistant.retrieval import rrf, score_fusion
 from evals import metrics as M
 
 INDEX_FORMAT = "beir-1"
@@ -266,32 +267,12 @@ def beir_rows(result: dict) -> list[dict]:
 
 
 def _fuse_rrf(dense: list[int], lexical: list[int], k: int, w_dense: float = 0.5) -> list[int]:
-    fused: dict[int, float] = {}
-    for w, ranking in ((w_dense, dense), (1.0 - w_dense, lexical)):
-        for rank, i in enumerate(ranking, start=1):
-            fused[i] = fused.get(i, 0.0) + 2 * w / (k + rank)
+    fused = rrf([dense, lexical], k, [2 * w_dense, 2 * (1.0 - w_dense)])
     return sorted(fused, key=lambda i: (-fused[i], i))
 
 
 def _fuse_scores(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], alpha: float, how: str) -> list[int]:
-    """Convex combination alpha*dense + (1-alpha)*bm25 of per-query normalised scores."""
-    def norm(pairs):
-        if not pairs:
-            return {}
-        s = np.array([v for _, v in pairs], dtype=np.float64)
-        if how == "minmax":
-            lo, hi = s.min(), s.max()
-            z = (s - lo) / (hi - lo) if hi > lo else np.ones_like(s)
-        else:  # z-score
-            sd = s.std()
-            z = (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
-        return {i: float(v) for (i, _), v in zip(pairs, z)}
-
-    d, l = norm(dense), norm(lexical)
-    floor_d = min(d.values(), default=0.0)
-    floor_l = min(l.values(), default=0.0)
-    items = set(d) | set(l)
-    fused = {i: alpha * d.get(i, floor_d) + (1 - alpha) * l.get(i, floor_l) for i in items}
+    fused = score_fusion(dense, lexical, alpha, how)
     return sorted(fused, key=lambda i: (-fused[i], i))
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,48 +126,6 @@ def score_case(case: Case, answer: dict, retrieved: list[dict], spec: SetSpec, r
 # ---------------------------------------------------------------- running a set
 
 
-@contextmanager
-def recorded_hits():
-    """Record the passages ask() hands to the composer: exactly what retrieval gave it.
-
-    ask() retrieves through assistant.pipeline.search (query expansion, one search per year
-    for comparisons) when that exists, else through the retriever's own search; the recorder
-    wraps whichever it is for the duration, and yields a list the hits of each call are
-    appended to. (A field on Answer carrying the hits would make this unnecessary.)
-    """
-    import assistant.pipeline as pipeline
-
-    calls: list[list] = []
-    if hasattr(pipeline, "search"):
-        original = pipeline.search
-
-        def recording(*args, **kwargs):
-            hits = original(*args, **kwargs)
-            calls.append(list(hits))
-            return hits
-
-        pipeline.search = recording
-        try:
-            yield calls
-        finally:
-            pipeline.search = original
-    else:  # pragma: no cover - older pipeline: record the retriever's own search
-        from assistant.retrieval import HybridRetriever
-
-        original = HybridRetriever.search
-
-        def recording(self, *args, **kwargs):
-            hits = original(self, *args, **kwargs)
-            calls.append(list(hits))
-            return hits
-
-        HybridRetriever.search = recording
-        try:
-            yield calls
-        finally:
-            HybridRetriever.search = original
-
-
 def run_set(spec: SetSpec, systems=SYSTEMS, progress: bool = True, log=print) -> dict[str, list[dict]]:
     """Ask every case with each system; return {system: rows}. The first call per system is a warm-up."""
     from assistant.pipeline import ask, load_engine
@@ -187,12 +144,11 @@ def run_set(spec: SetSpec, systems=SYSTEMS, progress: bool = True, log=print) ->
         ask("What is this collection about?", collection=spec.collection, settings=settings, mode=system)  # warm-up
         rows = []
         for case in tqdm(spec.cases, desc=f"{spec.name} {system}", unit="q", disable=not progress, leave=False):
-            with recorded_hits() as calls:
-                t0 = time.perf_counter()
-                answer = ask(case.question, history=case.history or None, collection=spec.collection,
-                             settings=settings, mode=system).to_dict()
-                total = time.perf_counter() - t0
-            hits = calls[-1] if calls else []
+            t0 = time.perf_counter()
+            result = ask(case.question, history=case.history or None, collection=spec.collection,
+                         settings=settings, mode=system)
+            total = time.perf_counter() - t0
+            answer, hits = result.to_dict(), result.hits
             retrieved = []
             for rank, h in enumerate(hits, start=1):
                 unit = spec.doc_id(h.chunk.doc) if spec.unit == "doc" else h.chunk.id
