@@ -152,7 +152,7 @@ def _analyse(text: str) -> Question:
         kind = "money"
     elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", low):
         kind = "number"
-    elif re.search(r"^\s*(?:and\s+)?(?:which|what) (?:\w+ )?(?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", low):
+    elif re.match(r"^\s*(?:and\s+)?where\b", low) or re.search(r"^\s*(?:and\s+)?(?:which|what) (?:\w+ )?(?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", low):
         kind = "entity"
     elif re.search(r"\bhow long\b|\bfor how many (?:years|months)\b|\bduration\b", low):
         kind = "duration"
