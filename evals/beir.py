@@ -202,7 +202,8 @@ def read_trec_run(path: Path) -> dict[str, list[tuple[str, float]]]:
 def make_retriever(stored, embedder, settings, mode: str, candidates: int, rrf_k: int):
     from assistant.retrieval import HybridRetriever
 
-    return HybridRetriever(embedder, mode, candidates, rrf_k, settings.duplicate_threshold).fit(stored)
+    return HybridRetriever(embedder, mode, candidates, rrf_k, settings.duplicate_threshold,
+                           fusion=settings.fusion).fit(stored)
 
 
 def run_benchmark(folder: Path, split: str = "test", systems=("bm25", "dense", "hybrid"), settings=None,
@@ -240,7 +241,7 @@ def run_benchmark(folder: Path, split: str = "test", systems=("bm25", "dense", "
         runs[system] = run
     return {
         "benchmark": bench.name, "split": split, "queries": len(qids), "documents": len(bench.corpus),
-        "candidates": candidates, "rrf_k": rrf_k, "index_seconds": index_seconds, "runs": runs,
+        "candidates": candidates, "rrf_k": rrf_k, "fusion": settings.fusion, "index_seconds": index_seconds, "runs": runs,
         "qrels": {q: bench.qrels[q] for q in qids}, "query_text": {q: bench.queries[q] for q in qids},
         "published": PUBLISHED.get(bench.name.lower(), {}) if split == "test" else {},
     }
@@ -347,6 +348,6 @@ def as_report(result: dict, run_files: list[str] | None = None) -> dict:
     return {
         "set": f"{name}-{result['split']}", "title": f"{title} ({result['split']} split): retrieval", "kind": "retrieval",
         "summary": summary, "rows": rows,
-        "meta": {k: result[k] for k in ("benchmark", "split", "queries", "documents", "candidates", "rrf_k", "published")}
+        "meta": {k: result[k] for k in ("benchmark", "split", "queries", "documents", "candidates", "fusion", "rrf_k", "published")}
                 | {"index_seconds": result["index_seconds"], "run_files": run_files or []},
     }

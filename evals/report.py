@@ -171,7 +171,7 @@ def retrieval_section(result: dict, plots: dict[str, str], out_dir: Path | None 
     out = [f"## {result['title']}", "",
            f"{m['queries']} queries of the `{m['split']}` split over {m['documents']} documents, each document one "
            f"passage (title + text), ranked by the project's retriever (`HybridRetriever`, candidates={m['candidates']} "
-           f"per list, rrf_k={m['rrf_k']}). The embedding model reads the first 256 word pieces of a passage, so long "
+           f"per list, fusion={m.get('fusion', 'minmax')}). The embedding model reads the first 256 word pieces of a passage, so long "
            "abstracts are truncated. Best value in bold.", ""]
     out += _table(summary, RETRIEVAL_METRICS, systems)
     if m.get("published"):
@@ -218,9 +218,9 @@ def markdown(results: list[dict], meta: dict, plots: dict[str, str], out_dir: Pa
              f"Run {meta['started']} in {meta['seconds']:.0f} s (`{meta['command']}`), load average "
              f"{meta['load_average']} on {meta['cpus']} CPUs. "
              f"Embedding model `{_model_name(meta['model'])}`; top_k={meta['top_k']}, candidates={meta['candidates']}, "
-             f"rrf_k={meta['rrf_k']}, abstain_threshold={meta['abstain_threshold']}.", "",
+             f"fusion={meta.get('fusion', 'minmax')}, abstain_threshold={meta['abstain_threshold']}.", "",
              "Three systems run side by side on every set: **BM25** (words only), **Dense** (embeddings only) and "
-             "**Hybrid** (both, fused by reciprocal rank: the assistant's default). Only retrieval differs between them; "
+             "**Hybrid** (both, their normalised scores fused: the assistant's default). Only retrieval differs between them; "
              "the answer composer is the same. Every metric is defined in `evals/README.md`; `rows.jsonl` beside this "
              "report has one row per question and system with what was retrieved, cited and answered.", ""]
     lines += glance(results)
@@ -359,7 +359,7 @@ def run_meta(command: str, settings, started: float) -> dict:
     return {"command": command, "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
             "load_average": round(load, 1), "cpus": os.cpu_count(),
             "seconds": time.time() - started, "model": settings.model, "top_k": settings.top_k,
-            "candidates": settings.candidates, "rrf_k": settings.rrf_k,
+            "candidates": settings.candidates, "rrf_k": settings.rrf_k, "fusion": settings.fusion,
             "abstain_threshold": settings.abstain_threshold}
 
 
