@@ -346,15 +346,21 @@ def respond(question, state, collection):
     if not question.strip():
         yield outs(q=question, status=status_html("Type a question first — or click one of the example questions.", "warn"))
         return
-    from assistant.pipeline import UnknownCollection, ask
+    from assistant.pipeline import UnknownCollection, ask_stream
 
     history = history_of(state)
     turn = {"question": " ".join(question.split())[:2000], "answer": None, "error": None}
     state = {"turns": [*state["turns"], turn]}
     k = len(state["turns"]) - 1
     yield outs(sources=gr.update(choices=[], value=None), viewer=VIEWER_HINT)
+    streamed = False  # a language model's verified sentences arrive as it writes them
     try:
-        result = ask(question, history=history, collection=collection or None).to_dict()
+        for item in ask_stream(question, history=history, collection=collection or None):
+            if isinstance(item, str):
+                streamed = True
+                yield outs(partial=item)
+            else:
+                result = item.to_dict()
     except UnknownCollection:
         turn["error"] = f"The collection '{collection}' does not exist any more. Pick another one above."
     except ValueError as e:
@@ -372,7 +378,7 @@ def respond(question, state, collection):
         yield outs()
         return
     turn["answer"] = result
-    if not result["abstained"]:
+    if not result["abstained"] and not streamed:
         for partial in split_progressively(result["answer"])[:-1]:
             yield outs(partial=partial)
             time.sleep(STREAM_DELAY)
