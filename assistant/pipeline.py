@@ -89,7 +89,7 @@ def load_engine(collection: str | None = None, settings: Settings | None = None,
             build_collection(collection, sources, settings, embedder, force=True)
             stored = load_build(cdir, collection, settings.model, embedder.dimension)
         retriever = HybridRetriever(embedder, mode, settings.candidates, settings.rrf_k,
-                                    settings.duplicate_threshold, settings.query_threads, settings.fusion).fit(stored)
+                                    settings.duplicate_overlap, settings.query_threads, settings.fusion).fit(stored)
         titles = {d: info.title for d, info in stored.documents.items()}
         engine = Engine(collection, retriever, Vocabulary(stored.chunks, titles), settings)
         _engines[key] = engine
@@ -125,14 +125,19 @@ def clean_history(history: object, settings: Settings) -> list[dict]:
 
 
 def search(retriever: HybridRetriever, q: Question, k: int) -> list[Hit]:
-    """Retrieve for a question; a comparison across years searches each year on its own,
-    so that one year's passages cannot crowd out the other's."""
+    """Retrieve for a question. A question naming years also searches the documents of each
+    of those years on their own, so that other years' passages cannot crowd them out (nor,
+    in a comparison, one year crowd out the other)."""
     query = expand_query(q.text)
     years = sorted(set(q.years))
-    if len(years) < 2:
-        return retriever.search(query, k)
-    runs = [retriever.search(YEAR.sub(lambda m, y=y: m.group(0) if int(m.group(0)) == y else "", query), k)
-            for y in years]
+    runs = []
+    for year in years:
+        docs = {d for d, info in retriever.documents.items() if info.date[:4] == str(year)}
+        if docs:
+            own = YEAR.sub(lambda m, y=year: m.group(0) if int(m.group(0)) == y else "", query)
+            runs.append(retriever.search(own, k, docs=docs))
+    if len(years) < 2 or not runs:
+        runs.append(retriever.search(query, k))
     merged: dict[str, Hit] = {}
     for rank in range(k):  # interleave the runs, best first
         for run in runs:

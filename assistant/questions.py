@@ -33,7 +33,8 @@ _GRADE = r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate)"
 # A grade stated as a verdict ("Overall effectiveness: Good", "judged … as 'good'", "rated … ‘inadequate’"),
 # not the word in passing ("good quality", "must be good for").
 GRADE_STATEMENT = re.compile(
-    rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?{_GRADE}\b",
+    rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?{_GRADE}\b"
+    rf"|\b(?:is|are|was|were|remains?)\s+(?:still\s+)?['‘]?{_GRADE}\b",
     re.I,
 )
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|double[sd]?)\b", re.I)

@@ -99,7 +99,7 @@ class HybridRetriever:
     """mode: "hybrid" (default), "dense" or "bm25" — the last two are the eval baselines."""
 
     def __init__(self, embedder: Embedder, mode: str = "hybrid", candidates: int = 40, rrf_k: int = 60,
-                 duplicate_threshold: float = 0.9, query_threads: int = 0, fusion: str = "minmax"):
+                 duplicate_overlap: float = 0.8, query_threads: int = 0, fusion: str = "minmax"):
         if mode not in {"hybrid", "dense", "bm25"}:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         if fusion not in {"minmax", "rrf"}:
@@ -109,7 +109,7 @@ class HybridRetriever:
         self.mode = mode
         self.candidates = candidates
         self.rrf_k = rrf_k
-        self.duplicate_threshold = duplicate_threshold
+        self.duplicate_overlap = duplicate_overlap
         self.query_threads = query_threads
 
     def fit(self, index: StoredIndex) -> "HybridRetriever":
@@ -130,13 +130,28 @@ class HybridRetriever:
         info = self.documents.get(doc)
         return info.title if info else ""
 
-    def search(self, query: str, k: int = 8, qvec: np.ndarray | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 8, qvec: np.ndarray | None = None, docs: set[str] | None = None) -> list[Hit]:
+        """The k best passages for `query`; with `docs`, only passages of those documents."""
         if not self.chunks:
             return []
         if qvec is None:
             qvec = self.embedder.encode_query(query, self.query_threads)
-        dense = self.dense.search(qvec, self.candidates) if self.mode != "bm25" else []
-        lexical = self.lexical.search(query, self.candidates) if self.mode != "dense" else []
+        if docs is None:
+            dense = self.dense.search(qvec, self.candidates) if self.mode != "bm25" else []
+            lexical = self.lexical.search(query, self.candidates) if self.mode != "dense" else []
+        else:  # a subset: exact search over its vectors, BM25 scores of its passages
+            subset = np.array([i for i, c in enumerate(self.chunks) if c.doc in docs], dtype=np.int64)
+            if not len(subset):
+                return []
+            dense, lexical = [], []
+            if self.mode != "bm25":
+                d = self.vectors[subset] @ qvec
+                top = np.argsort(-d)[: self.candidates]
+                dense = [(int(subset[j]), float(d[j])) for j in top]
+            if self.mode != "dense":
+                sc = self.lexical.scores(query)[subset]
+                top = np.argsort(-sc, kind="stable")[: self.candidates]
+                lexical = [(int(subset[j]), float(sc[j])) for j in top if sc[j] > 0]
         if self.fusion == "rrf":
             fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], self.rrf_k)
         else:
@@ -164,21 +179,22 @@ class HybridRetriever:
         """One passage quotes the other: most of the shorter one's word triples are in the longer."""
         sa, sb = self._shingles(a), self._shingles(b)
         small = min(len(sa), len(sb))
-        return small >= 4 and len(sa & sb) >= 0.8 * small
+        return small >= 4 and len(sa & sb) >= self.duplicate_overlap * small
 
     def collapse_duplicates(self, hits: list[Hit], order: list[int]) -> list[Hit]:
-        """Near-identical passages (a news story quoting a letter) appear once, from the primary source.
+        """A passage quoted in another document (a news story quoting a letter) appears once, from the primary source.
 
-        Twins mean the same (cosine at the threshold), or one quotes the other; a quote shares
-        much of its meaning too, so word triples are compared only above QUOTE_COSINE."""
+        Twins share their words: one quotes the other. Meaning alone is not enough, since two
+        reports' judgement tables read alike and say different things; a quote shares much of its
+        meaning too, so word triples are compared only above QUOTE_COSINE."""
         if not hits:
             return hits
         sims = self.vectors[order] @ self.vectors[order].T
         kept: list[int] = []  # positions in hits
         for pos in range(len(hits)):
             twin = next((j for j, k in enumerate(kept)
-                         if sims[pos, k] >= self.duplicate_threshold
-                         or (sims[pos, k] >= QUOTE_COSINE and self._quotes(order[pos], order[k]))), None)
+                         if hits[pos].chunk.doc != hits[k].chunk.doc  # a report's summary may repeat its body
+                         and sims[pos, k] >= QUOTE_COSINE and self._quotes(order[pos], order[k])), None)
             if twin is None:
                 kept.append(pos)
             elif self._primary_rank(hits[pos].chunk.doc, hits[kept[twin]].chunk.doc) < 0:

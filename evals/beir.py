@@ -202,7 +202,7 @@ def read_trec_run(path: Path) -> dict[str, list[tuple[str, float]]]:
 def make_retriever(stored, embedder, settings, mode: str, candidates: int, rrf_k: int):
     from assistant.retrieval import HybridRetriever
 
-    return HybridRetriever(embedder, mode, candidates, rrf_k, settings.duplicate_threshold,
+    return HybridRetriever(embedder, mode, candidates, rrf_k, settings.duplicate_overlap,
                            fusion=settings.fusion).fit(stored)
 
 

@@ -52,6 +52,7 @@ LEAD_IN_END = re.compile(r"[:;,][" + re.escape(_CLOSERS) + r"]*$")
 DOTTED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,3})\.?\s+(?=\S)")
 PLAIN_NUMBER = re.compile(r"^(\d{1,3})\.\s+(?=\S)")
 SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+(?=[A-Z])")
+STATEMENT = re.compile(r"\b(?:is|are|was|were|has|have|had)\b")
 FIELD_LINE = re.compile(r"^[A-Z][\w'’ ]{0,30}:\s+\S")  # "Lead inspector: Christine Kennet"
 
 # A numbered paragraph carries prose; a short numbered line is a list item.
@@ -133,6 +134,8 @@ def is_heading(block: Block, nxt: Block | None) -> bool:
         return False  # "Inspection dates: 14 to 25 October 2024" is content
     if text.endswith("?"):
         return len(text.split()) <= 8  # "What needs to improve?"
+    if len(text.split()) >= 5 and STATEMENT.search(text) and not SECTION_NUMBER.match(text):
+        return False  # "Children's services in Croydon are inadequate" is a finding, not a title
     return not ends_sentence(text) and not LEAD_IN_END.search(text)
 
 
