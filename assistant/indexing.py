@@ -18,6 +18,7 @@ from assistant.store import (
     collection_dir,
     previous_embeddings,
     read_manifest,
+    sha256_file,
     write_build,
     write_sources,
 )
@@ -180,7 +181,7 @@ def _load_and_chunk(sources, settings, embedder, report, progress):
         rel = f.relative_to(root).as_posix()
         name = f"{root.name}/{rel}" if multi_root else rel
         try:
-            sha = _file_sha256(f)
+            sha = sha256_file(f)
         except OSError as e:
             slots[i] = ("failed", f"unreadable ({e.__class__.__name__}: {str(e)[:80]})")
             continue
@@ -252,16 +253,6 @@ PARSE_WORKER = "process"  # "process" (a worker process parses), "thread", or "i
 PARSE_INLINE_BELOW = 4  # fewer files to parse than this: parse inline, no worker to start
 ENCODE_BLOCK = 1024  # encode once this many chunks wait and the parser has nothing new to hand over
 LAST_BUILD_STATS: dict = {}  # what the last build in this process did (for benchmarks and tests)
-
-
-def _file_sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 _signatures: dict[tuple, str] = {}

@@ -202,13 +202,13 @@ def test_manifest_count_mismatch_is_detected(index_copy):
 
 def test_files_that_disagree_with_each_other_are_detected(index_copy):
     """Checksums that match (a tool rewrote the manifest) but one chunk dropped from chunks.jsonl."""
-    from assistant.store import _sha256
+    from assistant.store import sha256_file
 
     build = current_build(cdir_of(index_copy))
     lines = (build / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     (build / "chunks.jsonl").write_text("".join(lines[:-1]), encoding="utf-8")
     manifest = json.loads((build / "manifest.json").read_text())
-    manifest["checksums"]["chunks.jsonl"] = _sha256(build / "chunks.jsonl")
+    manifest["checksums"]["chunks.jsonl"] = sha256_file(build / "chunks.jsonl")
     (build / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexProblem, match="inconsistent"):
         load(index_copy)

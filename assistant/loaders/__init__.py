@@ -56,10 +56,6 @@ def read_catalogue(root: Path) -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8")).get("documents", {})
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def discover(paths: list[Path]) -> list[tuple[Path, Path]]:
     """Every supported file under the given paths, as (root, file) in a stable order."""
     found: list[tuple[Path, Path]] = []
