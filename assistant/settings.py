@@ -57,8 +57,8 @@ class Settings:
     candidates: int = 40
     fusion: str = "minmax"  # or "rrf" (reciprocal rank fusion, with rrf_k)
     rrf_k: int = 60
-    duplicate_threshold: float = 0.9
-    exact_search_limit: int = 200_000  # above this many vectors, use HNSW
+    duplicate_overlap: float = 0.8  # share of a passage's word triples found in another: a quote
+    exact_search_limit: int = 50_000  # above this many vectors, an IVF index (exact: ~6 ms a query here; evals/bench_faiss.py)
 
     # Answers
     max_answer_words: int = 80
