@@ -424,6 +424,7 @@ class _ParserProcess:
 
         self.jobs: queue.Queue = queue.Queue()
         self.child = None
+        self.unavailable = False
         self.thread = threading.Thread(target=self._run, name="parser-process", daemon=True)
         self.thread.start()
 
@@ -440,8 +441,11 @@ class _ParserProcess:
         import sys
 
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        return subprocess.Popen([sys.executable, "-c", "from assistant.indexing import _parser_main; _parser_main()"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        # The results go out on a copy of stdout; stdout itself (fd 1) becomes stderr before any
+        # import, so that nothing a library prints can corrupt the result stream.
+        code = ("import os; out = os.fdopen(os.dup(1), 'wb'); os.dup2(2, 1); "
+                "from assistant.indexing import _parser_main; _parser_main(out)")
+        return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
 
     def _run(self):
         import pickle
@@ -453,9 +457,17 @@ class _ParserProcess:
             fut, args = item
             if not fut.set_running_or_notify_cancel():
                 continue
+            if self.unavailable:  # no worker can be started here: parse in this thread
+                fut.set_result(_parse_file(*args))
+                continue
             try:
                 if self.child is None or self.child.poll() is not None:
-                    self.child = self._start()
+                    try:
+                        self.child = self._start()
+                    except OSError:
+                        self.unavailable = True
+                        fut.set_result(_parse_file(*args))
+                        continue
                 pickle.dump(args, self.child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 self.child.stdin.flush()
                 fut.set_result(pickle.load(self.child.stdout))
@@ -486,13 +498,12 @@ class _ParserProcess:
             self.thread.join()
 
 
-def _parser_main() -> None:
+def _parser_main(stdout) -> None:
     """The parser process: pickled `_parse_file` arguments in on stdin, pickled results out."""
     import pickle
     import sys
 
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print must not corrupt the result stream
+    stdin = sys.stdin.buffer
     while True:
         try:
             args = pickle.load(stdin)

@@ -2,7 +2,7 @@
 
     python -m evals.bench_index                          # the London corpus (102 files), full run
     python -m evals.bench_index --files 20 --workers process,thread,inline   # quicker; compares parsing modes
-    python -m evals.bench_index --skip-incremental --raw-repeats 1
+    python -m evals.bench_index --workers process,inline,process   # repeated builds, each between two raw runs
 
 What it measures, each step in a fresh subprocess run one after the other (the machine is
 shared: compare only figures of the same run):
@@ -10,8 +10,9 @@ shared: compare only figures of the same run):
 1. parse: every file read by the loader, one after the other, in one process: seconds per
    page (pages counted with PyMuPDF) and per file.
 2. raw encoding: `Embedder.encode(all texts)`: one call over the embedding texts of exactly the
-   chunks the build makes, the model loaded and warmed up first. Run before and after the
-   builds; the reference is their median (and both are printed).
+   chunks the build makes (checked against each build's chunks), the model loaded and warmed
+   up first. Run before the first build and after each build: a build is compared with the
+   mean of the runs just before and after it.
 3. full build: `build_collection` into an empty index, for each parsing mode asked for
    ("process": a worker process parses while the main thread encodes, the default;
    "thread": a worker thread; "inline": parse everything, then encode). Chunks per second of
@@ -106,9 +107,17 @@ def step_build(corpus: Path, index_dir: Path, worker: str, force: bool) -> dict:
         "reused": report.reused, "failed": len(report.failed), "skipped": report.skipped,
         "stages": report.seconds, "stats": dict(indexing.LAST_BUILD_STATS),
         "cpu_seconds": (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime),
+        "parser_cpu_seconds": _children_cpu(),
         "peak_rss_mb": _maxrss_mb(resource.RUSAGE_SELF),
         "parser_peak_rss_mb": watcher.peak_mb,
     }
+
+
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)  # the parser process, once it has exited
+    return r.ru_utime + r.ru_stime
 
 
 class _ChildMemory:
@@ -168,10 +177,19 @@ def step_encode(texts_file: Path) -> dict:
     texts = json.loads(texts_file.read_text(encoding="utf-8"))
     e = Embedder(s.model, s.embed_batch_size)
     e.encode(texts[:64])  # load and warm up
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu()
     e.encode(texts)
-    seconds = time.perf_counter() - t0
-    return {"chunks": len(texts), "seconds": seconds, "chunks_per_s": len(texts) / seconds}
+    seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    return {"chunks": len(texts), "seconds": seconds, "chunks_per_s": len(texts) / seconds, "cpu_seconds": cpu,
+            "chunks_per_cpu_s": len(texts) / cpu}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process: less sensitive than wall time to other tenants of the machine."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def step_check(texts_file: Path, index_dir: Path) -> dict:
@@ -242,25 +260,30 @@ def run(args) -> dict:
             raw.append(_run_step("encode", str(texts)))
             print(f"raw encode: {raw[-1]['chunks']} chunks, {raw[-1]['chunks_per_s']:.1f} chunks/s", file=sys.stderr)
 
-        # raw encoding before and after the builds: the reference is the median of these runs
-        for _ in range(max(1, args.raw_repeats // 2)):
-            encode_raw()
+        # Raw encoding before the first build and after each one; a build is compared with the
+        # runs just before and after it (the machine is shared: its speed drifts).
+        encode_raw()
         builds = {}
         workers = args.workers.split(",")
-        for worker in workers:
-            index = work / f"index-{worker}"
+        for n, worker in enumerate(workers):
+            name = worker if worker not in builds else f"{worker}#{n + 1}"
+            index = work / f"index-{name}"
             b = _run_step("build", str(corpus), str(index), worker, "0")
             b.update(_run_step("check", str(texts), str(index)))
-            builds[worker] = b
-            print(f"build[{worker}]: {b['chunks']} chunks in {b['seconds']:.1f}s (same texts: {b['same_texts']})",
+            print(f"build[{name}]: {b['chunks']} chunks in {b['seconds']:.1f}s (same texts: {b['same_texts']})",
                   file=sys.stderr)
-        for _ in range(max(1, args.raw_repeats - args.raw_repeats // 2)):
             encode_raw()
-        raw_cps = statistics.median(r["chunks_per_s"] for r in raw)
-        results["raw_encode"] = {"runs": raw, "chunks_per_s_median": raw_cps}
-        for worker, b in builds.items():
+            around = [raw[-2]["chunks_per_s"], raw[-1]["chunks_per_s"]]
             b["chunks_per_s"] = b["chunks"] / b["seconds"]
-            b["ratio_to_raw"] = b["chunks_per_s"] / raw_cps
+            b["raw_chunks_per_s_around"] = around
+            b["ratio_to_raw"] = b["chunks_per_s"] / statistics.mean(around)
+            if "chunks_per_cpu_s" in raw[-1] and "chunks_per_cpu_s" in raw[-2]:
+                # CPU seconds of the build (its parser process included) against those of raw encoding
+                b["chunks_per_cpu_s"] = b["chunks"] / (b["cpu_seconds"] + b.get("parser_cpu_seconds", 0.0))
+                b["cpu_ratio_to_raw"] = b["chunks_per_cpu_s"] / statistics.mean(
+                    [raw[-2]["chunks_per_cpu_s"], raw[-1]["chunks_per_cpu_s"]])
+            builds[name] = b
+        results["raw_encode"] = {"runs": raw, "chunks_per_s_median": statistics.median(r["chunks_per_s"] for r in raw)}
         results["builds"] = builds
         if not args.skip_incremental:
             results["incremental"] = incremental(corpus, work / f"index-{workers[0]}", workers[0], builds[workers[0]])
@@ -304,15 +327,20 @@ def print_table(r: dict) -> None:
           f"{p['ms_per_file_median']:.0f} ms/file)")
     raw = r["raw_encode"]
     runs = ", ".join(f"{x['chunks_per_s']:.1f}" for x in raw["runs"])
+    cpu_runs = ", ".join(f"{x['chunks_per_cpu_s']:.1f}" for x in raw["runs"] if "chunks_per_cpu_s" in x)
     print(f"Raw encoding: {runs} chunks/s "
-          f"(median {raw['chunks_per_s_median']:.1f}) over {raw['runs'][0]['chunks']} chunks")
-    print(f"{'build':<10}{'chunks':>8}{'seconds':>9}{'chunks/s':>10}{'vs raw':>8}{'encode s':>10}"
+          f"(median {raw['chunks_per_s_median']:.1f}) over {raw['runs'][0]['chunks']} chunks; per CPU second: {cpu_runs}")
+    print(f"{'build':<11}{'chunks':>7}{'seconds':>9}{'chunks/s':>10}{'raw around':>14}{'vs raw':>8}{'encode s':>10}"
           f"{'parse s':>9}{'peak MB':>9}{'parser MB':>10}")
     for w, b in r["builds"].items():
         st = b["stats"]
-        print(f"{w:<10}{b['chunks']:>8}{b['seconds']:>9.1f}{b['chunks_per_s']:>10.1f}{100 * b['ratio_to_raw']:>7.1f}%"
-              f"{st.get('encode_seconds', 0):>10.1f}{st.get('parse_seconds', 0):>9.1f}{b['peak_rss_mb']:>9.0f}"
-              f"{b['parser_peak_rss_mb']:>10.0f}")
+        around = "/".join(f"{x:.1f}" for x in b["raw_chunks_per_s_around"])
+        print(f"{w:<11}{b['chunks']:>7}{b['seconds']:>9.1f}{b['chunks_per_s']:>10.1f}{around:>14}"
+              f"{100 * b['ratio_to_raw']:>7.1f}%{st.get('encode_seconds', 0):>10.1f}{st.get('parse_seconds', 0):>9.1f}"
+              f"{b['peak_rss_mb']:>9.0f}{b['parser_peak_rss_mb']:>10.0f}")
+        if "cpu_ratio_to_raw" in b:
+            print(f"{'':<11}per CPU second (parser included): {b['chunks_per_cpu_s']:.1f} chunks, "
+                  f"{100 * b['cpu_ratio_to_raw']:.1f}% of raw")
     inc = r.get("incremental")
     if inc:
         print(f"Incremental (file: {inc['file']}):")
@@ -346,7 +374,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--files", type=int, default=None, help="only the first N files (quicker)")
     p.add_argument("--workers", default="process", help="parsing modes to build with: process,thread,inline")
-    p.add_argument("--raw-repeats", type=int, default=2, help="raw encoding runs, half before the builds, half after")
     p.add_argument("--skip-incremental", action="store_true")
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)

@@ -174,6 +174,7 @@ def build(data: Path, out: Path) -> int:
 
     rows = read_csv(data)
     items, problems, disagreements = [], [], []
+    missing_csv: Counter = Counter()
     n = 0
     for _root, f in discover([data]):
         rel = f.relative_to(data).as_posix()
@@ -197,9 +198,13 @@ def build(data: Path, out: Path) -> int:
             if not verify_page(f, g["page"], g["quote"]):
                 problems.append(f"{rel}: {kind} text not found on physical page {g['page']}")
             check = csv_check(row, kind, g["value"])
+            csv_value = (row or {}).get("overall_effectiveness_grade" if kind == "grade" else "inspector_name", "")
             if check == "disagrees":
-                csv_value = row["overall_effectiveness_grade"] if kind == "grade" else row["inspector_name"]
                 disagreements.append(f"{rel}: {kind} report={g['value']!r} csv={csv_value!r}")
+            elif check == "agrees" and kind == "lead" and csv_value != g["value"]:
+                problems.append(f"{rel}: CSV spells the lead inspector {csv_value!r}, the report {g['value']!r}")
+            elif check == "missing" and row is not None and csv_value in {"", "data_unreadable"}:
+                missing_csv[kind] += 1
             # An inspection year that differs from the publication year would make "the <year>
             # inspection" ambiguous: those questions name the publication month instead.
             ambiguous = gold.get("inspected") not in (None, year)
@@ -230,6 +235,8 @@ def build(data: Path, out: Path) -> int:
     load_set(out)  # the set validates as a Croydon-style set
     kinds = Counter(t for it in items for t in it["tags"] if t.startswith(("kind:", "csv:")))
     print(f"wrote {len(items)} questions to {out}: {dict(sorted(kinds.items()))}")
+    print(f"inspections.csv has no value where the report prints one: {dict(missing_csv)} "
+          f"(gold taken from the reports); {len(disagreements)} disagreements")
     for p in problems:
         print("note:", p)
     for d in disagreements:
@@ -372,8 +379,8 @@ def summarise(rows: list[dict], seconds: list[float]) -> dict:
 def print_summary(summary: dict, rows: list[dict]) -> None:
     print("answer: right answer; +cited: and some citation is the gold page; supported: a statement of the\n"
           "gold answer carries the gold citation; strict: the first answer stated carries it (the accuracy);\n"
-          "top20: the gold passage is among the 20 passages the answer stage reads")
-    print(f"{'group':<22}{'n':>5}{'answer':>9}{'+cited':>9}{'supported':>11}{'strict':>9}{'top20':>8}")
+          "read: the gold passage is among the top_k passages the answer stage reads")
+    print(f"{'group':<22}{'n':>5}{'answer':>9}{'+cited':>9}{'supported':>11}{'strict':>9}{'read':>8}")
     for g, s in summary["groups"].items():
         print(f"{g:<22}{s['n']:>5}{s['answer']:>9.3f}{s['lenient']:>9.3f}{s['supported']:>11.3f}{s['strict']:>9.3f}"
               f"{s['gold_in_top20']:>8.3f}")

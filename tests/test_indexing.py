@@ -178,6 +178,22 @@ def test_worker_process_makes_the_same_build_as_inline(tmp_path, embedder, monke
     assert np.allclose(a.vectors, b.vectors, atol=1e-5)
 
 
+def test_parser_process_survives_a_failed_job_and_a_dead_child():
+    pool = indexing._ParserProcess()
+    try:
+        ok = (CORPUS, CORPUS / SMALL[0], {}, None, 180, 120)
+        unsendable = (CORPUS, lambda: None, {}, None, 180, 120)  # cannot be pickled to the child
+        first = pool.submit(indexing._parse_file, *ok).result(timeout=300)[0]
+        failed = pool.submit(indexing._parse_file, *unsendable).result(timeout=300)[0]
+        pool.child is None or pool.child.kill()  # a child that died between two files
+        again = pool.submit(indexing._parse_file, *ok).result(timeout=300)[0]
+    finally:
+        pool.shutdown()
+    assert first[0] == "ok" and first[1].doc == SMALL[0]
+    assert failed[0] == "error" and "parser process failed" in failed[1]
+    assert again == first
+
+
 def test_encoder_embeds_identical_texts_once_in_blocks(tmp_path, embedder, monkeypatch):
     calls = []
     real = embedder.encode
@@ -225,12 +241,14 @@ def test_make_faiss_is_exact_up_to_the_limit_and_approximate_above():
     assert isinstance(make_faiss(np.zeros((0, DIM), np.float32), 0), faiss.Index)
 
 
-def test_small_limit_builds_an_approximate_index_that_answers(folder, settings, embedder):
+def test_small_limit_builds_an_approximate_index_that_answers(tmp_path, settings, embedder):
+    folder = tmp_path / "corpus"
+    shutil.copytree(CORPUS, folder)  # the whole corpus: enough vectors for several IVF lists
     s = settings.replace(exact_search_limit=10)
     report = build_collection("docs", [folder], s, embedder)
     index = stored(s)
-    assert index.manifest["index_type"] != "flat"
-    assert index.faiss_index.ntotal == report.chunks > 10
+    assert index.manifest["index_type"] == "ivf"
+    assert index.faiss_index.ntotal == report.chunks > 100
     from assistant.pipeline import ask
 
     answer = ask("Which London borough was ordered to give Croydon peer support?", collection="docs", settings=s)
@@ -263,7 +281,7 @@ def test_cli_indexes_the_good_pdfs_and_names_each_bad_file(tmp_path):
     skipped = {Path(ln.split(": ")[0][len("skipped "):]).name: ln for ln in r.stderr.splitlines()
                if ln.startswith("skipped ")}
     assert set(skipped) == {"not-found.pdf", "truncated.pdf", "empty.pdf"}, r.stderr
-    assert "Report not found" in skipped["not-found.pdf"]
+    assert "web page" in skipped["not-found.pdf"]  # an HTML page saved as .pdf is named as one
     assert "empty" in skipped["empty.pdf"]
     # A forced rebuild gives the same verdicts (the reasons come from the parse cache).
     again = index("--force")
