@@ -23,6 +23,8 @@ WH_FRAME = re.compile(
     r"(?:\s+(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could))?\s*",
     re.I,
 )
+AUXILIARY = re.compile(r"(?:is|are|was|were|did|does|do|has|have|had)\b", re.I)
+ANAPHOR = re.compile(r"\b(one|ones|else|other|others|former|latter|above)\b", re.I)
 COMPARE = re.compile(r"\b(compare|comparison|differ|difference|change[ds]?|versus|vs)\b", re.I)
 
 
@@ -58,6 +60,27 @@ def last_person(history: list[dict] | None) -> str:
             if names:
                 return names[-1]
     return ""
+
+
+def last_answer(history: list[dict] | None) -> str:
+    """The first sentence of the assistant's last answer, without citation markers or year labels."""
+    for turn in reversed(history or []):
+        if isinstance(turn, dict) and turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
+            text = re.sub(r"\s*\[\d+\]|^\s*[-•]\s*|\(\d{4}\)\s*", " ", turn["content"]).strip()
+            first = re.split(r"(?<=[.!?])\s+|\n", text, maxsplit=1)[0]
+            return " ".join(first.split()[:30]).rstrip(" .")
+        if isinstance(turn, dict) and turn.get("role") == "user":
+            return ""
+    return ""
+
+
+def self_contained(rest: str) -> bool:
+    """A whole question of its own after "and": "And are caseloads manageable now?" (but not
+    "and who led the 2020 one?", "who else was there?", "why was that?")."""
+    if not (WH_FRAME.match(rest) or AUXILIARY.match(rest)) or PRONOUN.search(rest) or ANAPHOR.search(rest):
+        return False
+    own = [w for w in content_words(rest) if not LATEST_WORDS.fullmatch(w) and not YEAR.fullmatch(w)]
+    return len(own) >= 2
 
 
 def _replace_years(text: str, years: list[str]) -> str:
@@ -96,11 +119,17 @@ def resolve(question: str, history: list[dict] | None) -> str:
         return f"{prev}?"
     if re.match(r"(?:for|in|on|at|about|during|with|from|among|regarding|of)\b", rest, re.I) and not WH_FRAME.match(rest):
         return f"{prev} {rest}?"
-    if WH_FRAME.match(rest) or re.match(r"(?:is|are|was|were|did|does|do|has|have|had)\b", rest, re.I):
+    if self_contained(rest):
+        years = YEAR.findall(prev) if not (new_years or LATEST_WORDS.search(rest)) else []
+        return f"{rest} in {years[0]}?" if years else f"{rest}?"
+    if WH_FRAME.match(rest) or AUXILIARY.match(rest):
         person = last_person(history)
         if person:
             rest = re.sub(r"\b(his|her)\s+(?!(?:to|and|of|in|on|at|for|with|by|from|that|when|about)\b)(?=\w)", f"{person}'s ", rest, flags=re.I)
             rest = re.sub(r"\b(he|she|him|her)\b", person, rest, flags=re.I)
-        rest = f"{rest} ({topic(prev)})"  # "who else was on the visit?": which visit comes from before
+        context = topic(prev)  # "who else was on the visit?": which visit comes from before
+        if re.match(r"(?:why|how come)\b", rest, re.I) and last_answer(history):
+            context = f"{context}: {last_answer(history)}"  # "why was that?": "that" is what was answered
+        rest = f"{rest} ({context})"
         return f"{rest}?"
     return f"{prev} — {rest}?"

@@ -193,13 +193,15 @@ def _load_and_chunk(sources, settings, embedder, report, progress):
             stats["cached"] += 1
             if slots[i][0] == "ok":
                 encoder.add_chunks(slots[i])
-    max_tokens = min(settings.model_max_tokens, embedder.max_tokens) if todo else settings.model_max_tokens
+    max_tokens = None  # the model loads once the parser has started, while it works
     for (i, key, hashed), (result, seconds) in _parse_files(todo, files, catalogues, multi_root, settings, encoder,
                                                              progress):
         stats["parse_seconds"] += seconds
         stats["parsed"] += 1
         if result[0] == "ok":
             _, info, sha, chunks = result
+            if max_tokens is None:
+                max_tokens = min(settings.model_max_tokens, embedder.max_tokens)
             result = ("ok", info, sha, _fit(chunks, info.title, embedder.tokenizer, max_tokens))
             encoder.add_chunks(result)
         # A LoadError depends on the bytes alone: remembered too. A file that changed between

@@ -31,9 +31,9 @@ GRADE_WORDS = re.compile(
 )
 _GRADE = r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate)"
 # A grade stated as a verdict ("Overall effectiveness: Good", "judged … as 'good'", "rated … ‘inadequate’"),
-# not the word in passing ("good quality", "must be good for").
+# not the word in passing ("good quality", "must be good for", "to be judged good").
 GRADE_STATEMENT = re.compile(
-    rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?{_GRADE}\b"
+    rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|(?<!be )\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?{_GRADE}\b"
     rf"|\b(?:is|are|was|were|remains?)\s+(?:still\s+)?['‘]?{_GRADE}\b",
     re.I,
 )
@@ -70,6 +70,10 @@ class Question:
     focus: list[str] = field(default_factory=list)  # the words naming what is asked for: they weigh more
     focus_is_noun: bool = False  # "who is the executive mayor" (a role to match), not "who spoke"
     grade: bool = False  # asks about a grade or judgement (also inside comparisons)
+    polarity: str = ""  # "negative" for "what went wrong?", "positive" for "what were the strengths?"
+    answered: str = ""  # in a follow-up, what the previous answer already said
+    summary: bool = False  # asks for the bottom line: the document's own summing-up answers
+    future: bool = False  # "when is the next inspection due?": only a plan or an expectation answers
 
     @property
     def typed(self) -> bool:
@@ -145,7 +149,9 @@ def _analyse(text: str) -> Question:
     t = text.strip()
     low = t.lower()
     years = [int(y) for y in YEAR.findall(t)]
-    if re.match(r"^\s*(?:and\s+)?(who|whom|whose)\b", low) or re.search(
+    if re.match(r"^\s*(?:and\s+)?(why|how come)\b", low):
+        kind = "why"  # "why was it rated…?" asks for a reason, not the grade
+    elif re.match(r"^\s*(?:and\s+)?(who|whom|whose)\b", low) or re.search(
         r"\b(name of|(?:which|what) (?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|minister))\b", low
     ):
         kind = "who"
@@ -165,8 +171,6 @@ def _analyse(text: str) -> Question:
         kind = "grade"
     elif LIST_WORDS.search(low):
         kind = "list"
-    elif re.match(r"^\s*(why|how come)\b", low):
-        kind = "why"
     elif re.match(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will)\b", low):
         kind = "yesno"
     else:
@@ -182,6 +186,9 @@ def _analyse(text: str) -> Question:
         names=[n for n in names if n and n.lower() not in STOPWORDS and n.lower() not in MONTH_WORDS],
         focus=wh_focus(t),
         focus_is_noun=_asks_for_role(t),
+        polarity=polarity(low),
+        summary=bool(ASKS_SUMMARY.search(low)),
+        future=bool(ASKS_FUTURE.search(low)),
         grade=bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low)),
     )
 
@@ -211,6 +218,42 @@ def wh_focus(text: str) -> list[str]:
     return [w for w in content_words(phrase) if w not in TYPE_WORDS]
 
 
+# Questions after what went wrong or well, and the words findings of each kind are written in.
+ASKS_NEGATIVE = re.compile(
+    r"\b(wrong|problems?|weakness(?:es)?|concerns?|concerned|worr(?:y|ies|ied)|criticis\w*|failings?|failures?|"
+    r"shortcomings?|deficienc\w*|fall(?:s|ing)? short|fell short|poor(?:ly)?|gaps?|risks?|challenges?|difficult(?:y|ies))\b", re.I)
+ASKS_POSITIVE = re.compile(
+    r"\b(positives?|strengths?|strong(?:est)?|went well|praised?|good practice|successes|successful|achievements?|"
+    r"improvements? (?:made|seen)|encouraging|welcomed?)\b", re.I)
+NEGATIVE = re.compile(
+    r"\b(not|no|never|lack\w*|insufficient\w*|inconsistent\w*|weak\w*|poor\w*|too (?:slow|long|high|many|few|little|much)|"
+    r"delay\w*|drift|slow\w*|fail\w*|inadequate|concern\w*|barrier\w*|unable|limited|variable|shortage\w*|"
+    r"ineffective|unsafe|worr\w*|high (?:caseloads|workloads|turnover)|(?:workloads|caseloads|turnover) (?:are|is|was|were) high|"
+    r"deteriorat\w*|serious|widespread|vulnerable|instability|unsettled|unclear|unmet|gaps?|yet to|needs? to)\b", re.I)
+POSITIVE = re.compile(
+    r"\b(strong\w*|good|effective\w*|improv\w*|impressed|commit\w*|positive\w*|well[- ]\w+|praise\w*|encourag\w*|"
+    r"excellent|outstanding|success\w*|progress\w*|better|skilled|robust|thorough|creative|innovative|confident\w*)\b", re.I)
+
+
+# "What was the bottom line?" is answered by the document's own summing-up.
+ASKS_SUMMARY = re.compile(
+    r"\b(bottom line|in summary|sum(?:mary|marise|marize|med up)|gist|takeaway|key message|main (?:finding|message|conclusion|point)s?|"
+    r"overall (?:message|conclusion|finding|view|picture|assessment)|conclu(?:de|ded|sion|sions))\b", re.I)
+SUMMING_UP = re.compile(r"^\W*(?:in summary|overall|in conclusion|to summari[sz]e|in short|in sum|taken together|in brief)\b", re.I)
+
+
+ASKS_FUTURE = re.compile(r"\b(?:next|upcoming|forthcoming|will\s+(?:\w+\s+)?(?:be|get|have|take|happen|start|end)|(?:is|are)\s+(?:\w+\s+){0,6}?due)\b", re.I)
+FUTURE = re.compile(r"\b(?:will|shall|next|due|planned|plans? to|expected|scheduled|intends?|going to|upcoming|forthcoming|future)\b", re.I)
+
+
+def polarity(low: str) -> str:
+    if ASKS_NEGATIVE.search(low):
+        return "negative"
+    if ASKS_POSITIVE.search(low):
+        return "positive"
+    return ""
+
+
 CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|reflect(?:s|ed)?|so that|in order to|since|led to|means that|meant)\b", re.I)
 
 
@@ -229,6 +272,22 @@ def _asks_for_role(text: str) -> bool:
         return False
     last = m.group(1).split()[-1].lower()
     return last not in {"to", "by", "for", "with", "from", "about", "in", "on", "at"} and not last.endswith("ed")
+
+
+ASKED_GRADE = re.compile(rf"^\s*(?:and\s+)?(?:is|are|was|were|has|have|does|did)\b(?!.*\b(?:short of|than|below|above|beyond|not|any)\b).*?\b({_GRADE})\b", re.I)
+
+
+def grade_verdict(question: str, sentence: str) -> str:
+    """"Yes" or "No" to "Is it still rated inadequate?", from the grade the sentence states; "" when not such a question."""
+    asked = ASKED_GRADE.search(question)
+    stated = GRADE_STATEMENT.search(sentence)
+    if not asked or not stated:
+        return ""
+    grade = GRADE_WORDS.search(stated.group(0))
+    if not grade:
+        return ""
+    same = grade.group(0).lower().split()[0] == asked.group(1).lower().split()[0]
+    return "Yes" if same else "No"
 
 
 def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[str] = frozenset()) -> float:
@@ -252,6 +311,12 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         return 1.0 if _new_proper_noun(q, sentence) else 0.0
     if q.kind == "why":
         return 1.0 if CAUSE.search(sentence) else 0.4
+    if q.summary and q.kind in {"what", "yesno"}:
+        return 1.0 if SUMMING_UP.search(sentence) else 0.3
+    if q.polarity and q.kind in {"what", "list", "yesno"}:
+        # "What went wrong?" is answered by a finding of a fault, not by a neutral or happy one.
+        found = (NEGATIVE if q.polarity == "negative" else POSITIVE).search(sentence)
+        return 0.8 if found else 0.3
     if q.kind == "compare":
         if q.grade:
             return 1.0 if GRADE_STATEMENT.search(sentence) else 0.3 if GRADE_WORDS.search(sentence) else 0.0

@@ -65,7 +65,7 @@ class Settings:
     max_list_words: int = 160
     max_sentences: int = 3
     # Calibrated on evals/croydon_dev.jsonl with `python -m evals calibrate`
-    abstain_threshold: float = 0.33
+    abstain_threshold: float = 0.454
     max_question_chars: int = 2000
 
     # Optional generative mode (any OpenAI-compatible endpoint, or a local GGUF file)

@@ -3,6 +3,7 @@
     python -m evals.bench_index                          # the London corpus (102 files), full run
     python -m evals.bench_index --files 20 --workers process,thread,inline   # quicker; compares parsing modes
     python -m evals.bench_index --workers process,inline,process   # repeated builds, each between two raw runs
+    python -m evals.bench_index --files 30 --workers process,process,process,process,process --skip-incremental
 
 What it measures, each step in a fresh subprocess run one after the other (the machine is
 shared: compare only figures of the same run):
@@ -286,7 +287,9 @@ def run(args) -> dict:
         results["raw_encode"] = {"runs": raw, "chunks_per_s_median": statistics.median(r["chunks_per_s"] for r in raw)}
         results["builds"] = builds
         if not args.skip_incremental:
-            results["incremental"] = incremental(corpus, work / f"index-{workers[0]}", workers[0], builds[workers[0]])
+            # the reference: the median full build of this run (the machine's speed drifts)
+            full = {"seconds": statistics.median(b["seconds"] for b in builds.values())}
+            results["incremental"] = incremental(corpus, work / f"index-{workers[0]}", workers[0], full)
     finally:
         results["load_after"] = os.getloadavg()
         shutil.rmtree(work, ignore_errors=True)
@@ -341,9 +344,18 @@ def print_table(r: dict) -> None:
         if "cpu_ratio_to_raw" in b:
             print(f"{'':<11}per CPU second (parser included): {b['chunks_per_cpu_s']:.1f} chunks, "
                   f"{100 * b['cpu_ratio_to_raw']:.1f}% of raw")
+    by_mode: dict[str, list] = {}
+    for w, b in r["builds"].items():
+        by_mode.setdefault(w.split("#")[0], []).append(b)
+    for mode, bs in by_mode.items():
+        if len(bs) > 1:
+            wall = statistics.median(b["ratio_to_raw"] for b in bs)
+            cpu = [b["cpu_ratio_to_raw"] for b in bs if "cpu_ratio_to_raw" in b]
+            print(f"{mode}: median of {len(bs)} builds: {100 * wall:.1f}% of raw (wall)"
+                  + (f", {100 * statistics.median(cpu):.1f}% (CPU)" if cpu else ""))
     inc = r.get("incremental")
     if inc:
-        print(f"Incremental (file: {inc['file']}):")
+        print(f"Incremental (file: {inc['file']}), against the median full build of this run:")
         for label, x in inc.items():
             if label == "file":
                 continue
