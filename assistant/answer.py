@@ -16,9 +16,6 @@ from assistant.chunking import split_sentences
 from assistant.questions import FUTURE, MONTH_WORDS, NUMBER, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
-import os
-SAME_PASSAGE=float(os.environ.get('SP','0.85'))
-OTHER_PASSAGE=float(os.environ.get('OP','0.85'))
 ABOUT_ITSELF = re.compile(
     r"^\W*(?:\d+(?:\.\d+)*\s+)?(?:this|the purpose of this)\s+(?:report|letter|paper|document|note|briefing|appendix)\s+"
     r"(?:is to\s+)?(?:summari[sz]es|advises|sets out|describes|outlines|provides|presents|informs|updates|asks|seeks)\b", re.I)
@@ -246,10 +243,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     chosen = [best]
     words = len(best.text.split())
     for c in cands[1:]:
-        if len(chosen) >= max_sentences or c.score < SAME_PASSAGE * best.score:
+        if len(chosen) >= max_sentences or c.score < 0.85 * best.score:
             break
-        if c.hit.chunk.id not in {x.hit.chunk.id for x in chosen} and c.score < OTHER_PASSAGE * best.score:
-            continue  # another source must be nearly as good: each citation should hold evidence
         if q.typed and c.typed < 1.0:
             continue  # asked for a name, a date or a figure: more sentences must give one too
         n = len(c.text.split())
