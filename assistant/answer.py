@@ -109,12 +109,23 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
 
 
+AGE_OR_NAME = re.compile(r"^(?:aged?|ages|beyond|until|turning|turn|paragraph|appendix|section|page|no)$", re.I)
+
+
 def _counts(focus: set[str], sentence: str) -> bool:
-    """A figure within a few words of what was asked about: "48 young people", "an agency rate of 41%"."""
-    tokens = re.findall(r"[\w'’%£.,-]+", sentence)
+    """A figure of what was asked about: "48 young people", "an agency rate of 41%", "caseload
+    of 14 to 15" (not an age, "beyond 21", nor a name, "the 16+ teams")."""
+    tokens = re.findall(r"[\w'’%£.,+-]+", sentence)
     stems = [stem(t.strip(".,")) for t in tokens]
-    figures = [i for i, t in enumerate(tokens) if NUMBER.fullmatch(t.strip(".,")) and not YEAR.fullmatch(t.strip(".,"))]
-    return any(stems[j] in focus for i in figures for j in range(max(0, i - 5), min(len(tokens), i + 6)))
+    for i, t in enumerate(tokens):
+        figure = t.strip(".,")
+        if not NUMBER.fullmatch(figure) or YEAR.fullmatch(figure):
+            continue
+        if (i and AGE_OR_NAME.match(tokens[i - 1].strip(".,"))) or (i + 1 < len(tokens) and AGE_OR_NAME.match(tokens[i + 1].strip(".,"))):
+            continue
+        if any(stems[j] in focus for j in range(max(0, i - 5), min(len(tokens), i + 6))):
+            return True
+    return False
 
 
 def year_match(q: Question, text: str, info: DocumentInfo | None) -> bool:
@@ -141,6 +152,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if stem(f) in focus_stems:
             focus_stems[stem(f)] *= 3.0
     focus = {stem(f) for f in q.focus}
+    head = {stem(q.focus[-1])} if q.focus else set()  # "the average social worker caseload": a caseload
     names = vocab.specific_names(q)
     # The question's words that single out passages (not "Croydon" or "Ofsted" in this corpus).
     specific = {s: w for s, w in focus_stems.items() if vocab.df.get(s, 0) <= 0.35 * vocab.n} or focus_stems
@@ -168,7 +180,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
                      + 0.4 * _overlap(focus_stems, before - title))  # the sentence before sets its subject
         c.passage = 0.5 * max(c.hit.dense, 0.0) + 0.5 * p_lex
         c.typed = answer_type_score(q, c.text, vocab.lowercase)
-        if q.kind == "number" and focus and not _counts(focus, c.text):
+        if q.kind == "number" and head and not _counts(head, c.text):
             c.typed = 0.0  # a figure, but not a figure of what was asked
         if q.kind == "who" and q.focus_is_noun and focus - passage_cache[chunk.id][3]:
             c.typed = 0.0  # a name, but not of the role asked about
@@ -342,6 +354,8 @@ def _unsupported(q: Question, cands: list[Candidate]) -> str:
         return f"No passage gives {kind} for this."
     if q.future and not FUTURE.search(best.text):
         return "It reports what has happened, and nothing in it says what is planned for this."
+    if q.about and _overlap({stem(w): 1.0 for w in q.about}, _stems(f"{best.hit.chunk.heading} {best.hit.chunk.text}")) < 0.5:
+        return f"Nothing in it is about {' '.join(q.about)}."
     if q.years and not best.on_year:
         return f"Nothing in it covers {', '.join(map(str, sorted(set(q.years))))} on this."
     if not best.covered:

@@ -89,6 +89,21 @@ def _replace_years(text: str, years: list[str]) -> str:
     return YEAR.sub(years[0], text) if YEAR.search(text) else f"{text} in {years[0]}"
 
 
+def new_subject(question: str) -> list[str]:
+    """The words of "what about X?" / "and for X?" / "the same for X?": a new subject, which
+    an answer must be about (not "and who led it?", "compared with 2017?")."""
+    rest, m = question, ELLIPSIS.match(question)
+    while m and m.end():  # "and what about…"
+        rest = rest[m.end():]
+        m = ELLIPSIS.match(rest)
+    if rest == question:
+        return []
+    rest = re.sub(r"^(?:for|in|on|at|about|with|regarding|of)\s+", "", rest.strip(" ?.!"), flags=re.I)
+    if not rest or WH_FRAME.match(rest) or AUXILIARY.match(rest) or COMPARE.search(rest) or YEAR.search(rest):
+        return []
+    return [w for w in content_words(PRONOUN.sub(" ", rest)) if not LATEST_WORDS.fullmatch(w)]
+
+
 def follow_up_words(question: str) -> str:
     """A follow-up's own words, without "and what about" or pronouns: its focus."""
     m = ELLIPSIS.match(question)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import Vocabulary, compose
-from assistant.conversation import follow_up_words, last_answer, resolve
+from assistant.conversation import follow_up_words, last_answer, new_subject, resolve
 from assistant.embedding import Embedder
 from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
@@ -169,6 +169,7 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     q = analyse(query, follow_up_words(text) if query != text else "")
     if query != text:
         q.answered = last_answer(clean_history(history, settings))
+        q.about = new_subject(text)
     hits = search(engine.retriever, q, settings.top_k)
     t1 = time.perf_counter()
     composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,

@@ -34,7 +34,7 @@ _GRADE = r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate)"
 # not the word in passing ("good quality", "must be good for", "to be judged good").
 GRADE_STATEMENT = re.compile(
     rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|(?<!be )\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?{_GRADE}\b"
-    rf"|\b(?:is|are|was|were|remains?)\s+(?:still\s+)?['‘]?{_GRADE}\b",
+    rf"|\b(?:is|are|was|were|remains?)\s+(?:still\s+)?['‘]?{_GRADE}\b|\b{_GRADE}[- ]rated\b",
     re.I,
 )
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|double[sd]?)\b", re.I)
@@ -73,6 +73,7 @@ class Question:
     polarity: str = ""  # "negative" for "what went wrong?", "positive" for "what were the strengths?"
     answered: str = ""  # in a follow-up, what the previous answer already said
     summary: bool = False  # asks for the bottom line: the document's own summing-up answers
+    about: list[str] = field(default_factory=list)  # "what about X?": X's words, which the answer's passage must hold
     future: bool = False  # "when is the next inspection due?": only a plan or an expectation answers
 
     @property
