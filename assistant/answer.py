@@ -109,6 +109,7 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
 
 
+LINK = re.compile(r"^(?:of|was|is|were|are|at|to|reached|stood|rose|fell|by|from|numbered|totalled|totaled|around|about|over|nearly|almost)$", re.I)
 AGE_OR_NAME = re.compile(r"^(?:aged?|ages|beyond|until|turning|turn|paragraph|appendix|section|page|no)$", re.I)
 
 
@@ -123,8 +124,14 @@ def _counts(focus: set[str], sentence: str) -> bool:
             continue
         if (i and AGE_OR_NAME.match(tokens[i - 1].strip(".,"))) or (i + 1 < len(tokens) and AGE_OR_NAME.match(tokens[i + 1].strip(".,"))):
             continue
-        if any(stems[j] in focus for j in range(max(0, i - 5), min(len(tokens), i + 6))):
+        # "48 young people": the thing counted follows the figure; "a caseload of 14": it comes
+        # before, linked to it ("foster carers; 48 young people" counts young people).
+        if any(stems[j] in focus for j in range(i + 1, min(len(tokens), i + 4))):
             return True
+        for j in range(max(0, i - 5), i):
+            if stems[j] in focus and not re.search(r"[;:]$", tokens[j]) and (
+                    j == i - 1 or any(LINK.match(t) for t in tokens[j + 1:i])):
+                return True
     return False
 
 
@@ -248,8 +255,9 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             cid = max(fit, key=fit.get)
             c = lists[cid]
             if c.heading_match >= 0.5 or c.passage >= 0.9 * top_passage:
-                items = [Candidate(ln, c.hit, c.rank, c.score) for ln in _list_lines(c.hit.chunk)]
-                return _within(items, max_list_words)
+                return _whole_list(c, max_list_words)
+    if q.kind in {"who", "what", "entity"} and _is_list_item(best):
+        return _whole_list(best, max_list_words)  # "who was given feedback?": all of those listed
     if q.kind == "compare" or len(set(q.years)) >= 2:
         return _compare(q, cands, max_sentences)
     chosen = [best]
@@ -265,6 +273,16 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         chosen.append(c)
         words += n
     return chosen
+
+
+def _is_list_item(c: Candidate) -> bool:
+    """An item of a list with a lead-in ("…gave feedback to:" then one line per person)."""
+    lines = _list_lines(c.hit.chunk)
+    return len(lines) >= 4 and lines[0].rstrip().endswith(":") and c.text in lines[1:]
+
+
+def _whole_list(c: Candidate, max_words: int) -> list[Candidate]:
+    return _within([Candidate(ln, c.hit, c.rank, c.score) for ln in _list_lines(c.hit.chunk)], max_words)
 
 
 def _within(items: list[Candidate], max_words: int) -> list[Candidate]:
@@ -382,7 +400,7 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
     if conf < threshold or missing:
         return Composed(refusal(documents, missing), [], True, conf)
     chosen = select(q, cands, max_words, max_list_words, max_sentences)
-    as_list = q.kind == "list" and len(chosen) >= 3
+    as_list = len(chosen) >= 3 and (q.kind == "list" or (q.kind != "compare" and _is_list_item(chosen[1])))
     text, citations = render(chosen, documents, as_list)
     verdict = grade_verdict(q.text, chosen[0].text) if q.kind == "grade" else ""
     if verdict:
