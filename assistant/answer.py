@@ -400,7 +400,13 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
     if conf < threshold or missing:
         return Composed(refusal(documents, missing), [], True, conf)
     chosen = select(q, cands, max_words, max_list_words, max_sentences)
-    as_list = len(chosen) >= 3 and (q.kind == "list" or (q.kind != "compare" and _is_list_item(chosen[1])))
+    if q.second is not None:
+        # "What's the latest judgement, and when was it published?": the best answer to each part.
+        other = score_candidates(q.second, hits, vocab, documents)
+        if other and not _unsupported(q.second, other) and not any(_similar(other[0].text, c.text) for c in chosen):
+            chosen = chosen[: max(1, max_sentences - 1)] + [other[0]]
+    one_list = len({c.hit.chunk.id for c in chosen}) == 1 and _is_list_item(chosen[-1])
+    as_list = len(chosen) >= 3 and (q.kind == "list" or one_list)
     text, citations = render(chosen, documents, as_list)
     verdict = grade_verdict(q.text, chosen[0].text) if q.kind == "grade" else ""
     if verdict:

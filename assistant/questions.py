@@ -74,6 +74,7 @@ class Question:
     answered: str = ""  # in a follow-up, what the previous answer already said
     summary: bool = False  # asks for the bottom line: the document's own summing-up answers
     about: list[str] = field(default_factory=list)  # "what about X?": X's words, which the answer's passage must hold
+    second: "Question | None" = None  # "…, and when was it published?": the second question, answered too
     future: bool = False  # "when is the next inspection due?": only a plan or an expectation answers
 
     @property
@@ -133,9 +134,15 @@ MONTH_WORDS = frozenset(
 )
 
 
+SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(?:when|who|where|which|why|how(?: many| much| long)?|what)\s+(?:is|are|was|were|did|does|do|has|have|had|will)\b)", re.I)
+
+
 def analyse(text: str, follow_up: str = "") -> Question:
     """Read a (resolved) question; `follow_up` is the user's own words when it was a follow-up."""
     q = _analyse(text)
+    m = SECOND_QUESTION.search(text)
+    if m and m.start() > 0:
+        q.second = _analyse(text[m.end():])
     if q.kind == "entity":
         q.focus = []  # "which borough": the noun names the kind of answer, the rest says which one
     if follow_up:
