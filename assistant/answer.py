@@ -116,7 +116,8 @@ AGE_OR_NAME = re.compile(r"^(?:aged?|ages|beyond|until|turning|turn|paragraph|ap
 def _counts(focus: set[str], sentence: str) -> bool:
     """A figure of what was asked about: "48 young people", "an agency rate of 41%", "caseload
     of 14 to 15" (not an age, "beyond 21", nor a name, "the 16+ teams")."""
-    tokens = re.findall(r"[\w'’%£.,+-]+", sentence)
+    spans = list(re.finditer(r"[\w'’%£.,+-]+", sentence))
+    tokens = [m.group(0) for m in spans]
     stems = [stem(t.strip(".,")) for t in tokens]
     for i, t in enumerate(tokens):
         figure = t.strip(".,")
@@ -129,7 +130,7 @@ def _counts(focus: set[str], sentence: str) -> bool:
         if any(stems[j] in focus for j in range(i + 1, min(len(tokens), i + 4))):
             return True
         for j in range(max(0, i - 5), i):
-            if stems[j] in focus and not re.search(r"[;:]$", tokens[j]) and (
+            if stems[j] in focus and not re.search(r"[;:]", sentence[spans[j].end():spans[i].start()]) and (
                     j == i - 1 or any(LINK.match(t) for t in tokens[j + 1:i])):
                 return True
     return False
@@ -357,7 +358,8 @@ def refusal(documents: dict[str, DocumentInfo], reason: str = "") -> str:
     covered = "; ".join(f"{d.title} ({d.date[:4]})" if d.date else d.title for d in infos[:5])
     more = f", and {len(infos) - 5} more" if len(infos) > 5 else ""
     why = f" {reason}" if reason else ""
-    return f"I can't find an answer to that in this collection.{why} It covers {len(infos)} documents: {covered}{more}."
+    count = f"{len(infos)} document{'' if len(infos) == 1 else 's'}"
+    return f"I can't find an answer to that in this collection.{why} It covers {count}: {covered}{more}."
 
 
 def _unsupported(q: Question, cands: list[Candidate]) -> str:

@@ -272,12 +272,17 @@ def _new_proper_noun(q: Question, sentence: str) -> bool:
     return any(w.lower() not in asked and w.lower() not in TITLE_WORDS for w in words)
 
 
+PARTICIPLE = re.compile(r"(?:\w+ed|given|sent|made|told|led|chosen|taken|known|seen|put|set|left|paid|held|brought|shown|written)\b", re.I)
+
+
 def _asks_for_role(text: str) -> bool:
     """"Who is Croydon's executive mayor?" names a role the answer must hold; "who was it sent to?" does not."""
     m = re.match(r"^\s*(?:and\s+)?(?:who|whom)\s+(?:is|are|was|were)\s+(.+?)\s*\??$", text, re.I) or re.search(
         r"\bname of\s+(.+?)\s*\??$", text, re.I)
     if not m:
         return False
+    if PARTICIPLE.match(m.group(1)):
+        return False  # "who was given feedback?", "who was appointed?": a verb, not a role
     last = m.group(1).split()[-1].lower()
     return last not in {"to", "by", "for", "with", "from", "about", "in", "on", "at"} and not last.endswith("ed")
 

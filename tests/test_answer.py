@@ -1,0 +1,49 @@
+"""The extractive composer on hand-made passages: which sentences answer, and when to refuse."""
+
+from assistant.answer import Vocabulary, _counts, compose
+from assistant.questions import analyse, stem
+from assistant.types import Chunk, DocumentInfo, Hit
+
+DOC = "report.txt"
+DOCS = {DOC: DocumentInfo(doc=DOC, title="Inspection report", date="2024-12-03")}
+
+
+def hits(*texts, heading=""):
+    chunks = [Chunk(id=f"{DOC}#{i}", doc=DOC, ref=f"¶{i}", text=t, heading=heading) for i, t in enumerate(texts, 1)]
+    return [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(chunks)], chunks
+
+
+def answer(question, *texts, threshold=0.2):
+    found, chunks = hits(*texts)
+    filler = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=f"Unrelated filler text number {i} about parks.") for i in range(30)]
+    vocab = Vocabulary(chunks + filler, {DOC: "Inspection report"})
+    return compose(analyse(question), found, vocab, DOCS, threshold)
+
+
+def test_a_figure_counts_the_noun_next_to_it():
+    head = {stem("carers")}
+    assert not _counts(head, "young people remaining with their foster carers; 48 young people were in staying put")
+    assert _counts({stem("people")}, "48 young people were in staying put arrangements")
+    assert _counts({stem("caseload")}, "an average caseload of 14 to 15 children")
+    assert not _counts({stem("leavers")}, "care leavers are supported beyond 21 if required")  # an age
+
+
+def test_a_list_item_answers_with_its_list():
+    lead = "The inspection team gave verbal feedback on the findings to:\nThe Executive Mayor\nThe Chief Executive\nThe Lead Member\nThe Corporate Director"
+    a = answer("Who was given verbal feedback by the inspection team?", lead, "Inspectors visited in October.")
+    assert not a.abstained
+    for person in ("Executive Mayor", "Chief Executive", "Lead Member", "Corporate Director"):
+        assert person in a.text
+    assert a.text.startswith("- ")
+
+
+def test_problems_are_answered_by_a_fault():
+    a = answer("What did inspectors find wrong with the out-of-hours service?",
+               "The out-of-hours service has a new manager and a new office.",
+               "The out-of-hours service responds inconsistently to children in emergencies.")
+    assert "inconsistently" in a.text.split("[1]")[0]
+
+
+def test_future_questions_are_refused_without_a_plan():
+    a = answer("When is the next inspection due?", "The inspection took place from 14 to 25 October 2024.")
+    assert a.abstained and "planned" in a.text

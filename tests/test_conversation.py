@@ -1,0 +1,43 @@
+"""Follow-ups resolved against the conversation, by rules over words (no model)."""
+
+from assistant.conversation import last_answer, new_subject, resolve
+
+
+def turns(question, answer):
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
+def test_ellipsis_keeps_the_earlier_question():
+    q = resolve("And for care leavers?", turns("What grade did Croydon get in 2024?", "Good [1]."))
+    assert "care leavers" in q and "2024" in q and "grade" in q
+
+
+def test_a_whole_question_after_and_is_searched_as_it_is():
+    history = turns("What was the average caseload for social workers back in 2018?", "14 to 15 children [1].")
+    assert resolve("And are caseloads manageable now?", history) == "are caseloads manageable now?"
+    # without "now", the year of the conversation carries over
+    assert resolve("And are caseloads manageable?", history) == "are caseloads manageable in 2018?"
+
+
+def test_why_that_is_about_what_was_answered():
+    history = turns("Which judgement area was not rated good in 2024?",
+                    "Help and protection - 'Requires improvement to be good' [1]. Other areas were good [2].")
+    q = resolve("Why was that?", history)
+    assert "Help and protection" in q and "[1]" not in q and "Other areas" not in q
+
+
+def test_pronoun_takes_the_last_person_named():
+    history = turns("Who was the commissioner sent in after 2017?", "Eleanor Brazil [1].")
+    assert "Eleanor Brazil's involvement" in resolve("When did her involvement end?", history)
+
+
+def test_new_subject_of_what_about():
+    assert new_subject("And what about its youth offending service?") == ["youth", "offending", "service"]
+    assert new_subject("What about Lambeth?") == ["lambeth"]
+    assert new_subject("And who led it?") == []
+    assert new_subject("The same for 2017?") == []
+
+
+def test_last_answer_is_the_first_sentence_without_markers():
+    assert last_answer(turns("q", "(2019) Tony Newman was leader [1]. He said more [2].")) == "Tony Newman was leader"
+    assert last_answer([{"role": "user", "content": "q"}]) == ""

@@ -1,0 +1,58 @@
+"""What a question asks for: its kind, the years, what it must be answered with. Pure rules, no model."""
+
+import pytest
+
+from assistant.questions import GRADE_STATEMENT, analyse, grade_verdict
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Why was Croydon rated inadequate in 2017?", "why"),  # a reason, not the grade
+    ("Who led the 2024 inspection?", "who"),
+    ("How many young people were in staying put arrangements?", "number"),
+    ("When was the report published?", "when"),
+    ("What grade did leadership get in 2024?", "grade"),
+    ("How did the 2017 grade compare with 2024?", "compare"),
+])
+def test_kind(text, kind):
+    assert analyse(text).kind == kind
+
+
+@pytest.mark.parametrize("sentence, states", [
+    ("Overall effectiveness – 'Good'", True),
+    ("Croydon was judged inadequate in September 2017.", True),
+    ("assistance from good-rated Camden", True),
+    ("Care leavers must be good for overall effectiveness to be judged good.", False),  # a condition
+    ("The quality of good practice is improving.", False),
+])
+def test_a_grade_is_stated_not_mentioned(sentence, states):
+    assert bool(GRADE_STATEMENT.search(sentence)) is states
+
+
+def test_still_rated_is_answered_yes_or_no_from_the_stated_grade():
+    q = "Is Croydon's children's services still rated inadequate?"
+    assert grade_verdict(q, "Overall effectiveness – 'Good'") == "No"
+    assert grade_verdict(q, "The local authority was judged inadequate in 2017.") == "Yes"
+    # "fall short of good" is not a question a plain yes/no from one grade answers
+    assert grade_verdict("Did any of the areas fall short of 'good'?", "Overall effectiveness – 'Good'") == ""
+
+
+@pytest.mark.parametrize("text, polarity", [
+    ("What did Ofsted find wrong with the out-of-hours service?", "negative"),
+    ("What staffing problems did the report highlight?", "negative"),
+    ("What positives did Ofsted pick out in 2019?", "positive"),
+    ("Who led the inspection?", ""),
+])
+def test_polarity(text, polarity):
+    assert analyse(text).polarity == polarity
+
+
+def test_summary_and_future_questions():
+    assert analyse("What was the bottom line of the October 2018 letter?").summary
+    assert analyse("When is the next inspection due?").future
+    assert not analyse("When was the last inspection?").future
+
+
+def test_a_question_in_two_parts():
+    q = analyse("What's the latest judgement, and when was it published?")
+    assert q.kind == "grade" and q.second is not None and q.second.kind == "when"
+    assert analyse("How many children and young people were seen?").second is None
