@@ -170,6 +170,8 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     if query != text:
         q.answered = last_answer(clean_history(history, settings))
         q.about = new_subject(text)
+        if q.kind == "when" and not YEAR.search(text):
+            q.years = []  # "when did her involvement end?" asks for the time: the year talked of before is no limit
     hits = search(engine.retriever, q, settings.top_k)
     t1 = time.perf_counter()
     composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,

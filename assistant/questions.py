@@ -237,7 +237,7 @@ NEGATIVE = re.compile(
     r"\b(not|no|never|lack\w*|insufficient\w*|inconsistent\w*|weak\w*|poor\w*|too (?:slow|long|high|many|few|little|much)|"
     r"delay\w*|drift|slow\w*|fail\w*|inadequate|concern\w*|barrier\w*|unable|limited|variable|shortage\w*|"
     r"ineffective|unsafe|worr\w*|high (?:caseloads|workloads|turnover)|(?:workloads|caseloads|turnover) (?:are|is|was|were) high|"
-    r"deteriorat\w*|serious|widespread|vulnerable|instability|unsettled|unclear|unmet|gaps?|yet to|needs? to)\b", re.I)
+    r"deteriorat\w*|serious|widespread|vulnerable|instability|unsettled|unclear|unmet|gaps?|yet to|too many)\b", re.I)
 POSITIVE = re.compile(
     r"\b(strong\w*|good|effective\w*|improv\w*|impressed|commit\w*|positive\w*|well[- ]\w+|praise\w*|encourag\w*|"
     r"excellent|outstanding|success\w*|progress\w*|better|skilled|robust|thorough|creative|innovative|confident\w*)\b", re.I)
