@@ -105,6 +105,12 @@ def _overlap(q_stems: dict[str, float], stems: set[str]) -> float:
     return sum(w for s, w in q_stems.items() if s in stems) / total if total else 0.0
 
 
+def _pairs(text: str) -> set[tuple[str, str]]:
+    """Neighbouring content words: "caseloads are manageable" holds (caseload, manag)."""
+    stems = [stem(w) for w in content_words(text) if not YEAR.fullmatch(w)]
+    return set(zip(stems, stems[1:]))
+
+
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
 
@@ -165,6 +171,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     # The question's words that single out passages (not "Croydon" or "Ofsted" in this corpus).
     specific = {s: w for s, w in focus_stems.items() if vocab.df.get(s, 0) <= 0.35 * vocab.n} or focus_stems
     cands = _candidates(hits)
+    q_pairs = _pairs(q.text)
     newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits[:PASSAGES_CONSIDERED]), default=0)
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     for c in cands:
@@ -194,6 +201,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             c.typed = 0.0  # a name, but not of the role asked about
         c.covered = not (names - passage_cache[chunk.id][3] - vocab.doc_stems.get(chunk.doc, set()))
         score = 0.25 * c.passage + 0.45 * c.lexical + 0.2 * c.typed + 0.08 / (1 + c.rank)
+        if q_pairs:
+            score += 0.05 * len(q_pairs & _pairs(c.text)) / len(q_pairs)  # the question's phrases, in its order
         score += 0.03 if c.position == 0 else 0.0
         c.on_year = year_match(q, c.text, info) or p_year
         c.year = year
