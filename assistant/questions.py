@@ -70,7 +70,7 @@ class Question:
     focus: list[str] = field(default_factory=list)  # the words naming what is asked for: they weigh more
     focus_is_noun: bool = False  # "who is the executive mayor" (a role to match), not "who spoke"
     grade: bool = False  # asks about a grade or judgement (also inside comparisons)
-    polarity: str = ""  # "negative" for "what went wrong?", "positive" for "what were the strengths?"
+    polarity: str = ""  # "negative" for "what went wrong?", "positive" for "what were the strengths?", "action" for "what steps…?"
     answered: str = ""  # in a follow-up, what the previous answer already said
     summary: bool = False  # asks for the bottom line: the document's own summing-up answers
     about: list[str] = field(default_factory=list)  # "what about X?": X's words, which the answer's passage must hold
@@ -254,7 +254,17 @@ ASKS_FUTURE = re.compile(r"\b(?:next|upcoming|forthcoming|will\s+(?:\w+\s+)?(?:b
 FUTURE = re.compile(r"\b(?:will|shall|next|due|planned|plans? to|expected|scheduled|intends?|going to|upcoming|forthcoming|future)\b", re.I)
 
 
+# "What steps did the council take?" is answered by something done or planned.
+ASKS_ACTION = re.compile(r"\b(steps|actions?|measures|what (?:did|has|have|will) (?:\w+ ){1,4}do|respon(?:d|ded|se))\b", re.I)
+ACTION = re.compile(
+    r"\b(?:has|have|had|is|are|was|were)\s+(?:\w+\s+)?(?:been\s+)?(?:set up|appointed|launched|created|introduced|recruited|"
+    r"invested|established|commissioned|started|begun|developed|implemented|put in place|reviewing|taking|working|refreshed|"
+    r"reviewed|strengthened|increased|reduced|agreed)\b|\b(?:will|plans? to|intends? to|is to|are to)\s+\w+", re.I)
+
+
 def polarity(low: str) -> str:
+    if ASKS_ACTION.search(low):
+        return "action"
     if ASKS_NEGATIVE.search(low):
         return "negative"
     if ASKS_POSITIVE.search(low):
@@ -328,7 +338,7 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         return 1.0 if SUMMING_UP.search(sentence) else 0.3
     if q.polarity and q.kind in {"what", "list", "yesno"}:
         # "What went wrong?" is answered by a finding of a fault, not by a neutral or happy one.
-        found = (NEGATIVE if q.polarity == "negative" else POSITIVE).search(sentence)
+        found = {"negative": NEGATIVE, "positive": POSITIVE, "action": ACTION}[q.polarity].search(sentence)
         return 0.8 if found else 0.3
     if q.kind == "compare":
         if q.grade:

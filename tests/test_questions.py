@@ -40,6 +40,7 @@ def test_still_rated_is_answered_yes_or_no_from_the_stated_grade():
     ("What did Ofsted find wrong with the out-of-hours service?", "negative"),
     ("What staffing problems did the report highlight?", "negative"),
     ("What positives did Ofsted pick out in 2019?", "positive"),
+    ("What steps did the council take after the inspection?", "action"),
     ("Who led the inspection?", ""),
 ])
 def test_polarity(text, polarity):
