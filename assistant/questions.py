@@ -229,7 +229,8 @@ def wh_focus(text: str) -> list[str]:
 # Questions after what went wrong or well, and the words findings of each kind are written in.
 ASKS_NEGATIVE = re.compile(
     r"\b(wrong|problems?|weakness(?:es)?|concerns?|concerned|worr(?:y|ies|ied)|criticis\w*|failings?|failures?|"
-    r"shortcomings?|deficienc\w*|fall(?:s|ing)? short|fell short|poor(?:ly)?|gaps?|risks?|challenges?|difficult(?:y|ies))\b", re.I)
+    r"shortcomings?|deficienc\w*|fall(?:s|ing)? short|fell short|poor(?:ly)?|gaps?|risks?|challenges?|difficult(?:y|ies)|"
+    r"inadequate|requires? improvement|not (?:rated |judged )?good|worse|declin\w*|deteriorat\w*)\b", re.I)
 ASKS_POSITIVE = re.compile(
     r"\b(positives?|strengths?|strong(?:est)?|went well|praised?|good practice|successes|successful|achievements?|"
     r"improvements? (?:made|seen)|encouraging|welcomed?)\b", re.I)
@@ -333,7 +334,10 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "entity":
         return 1.0 if _new_proper_noun(q, sentence) else 0.0
     if q.kind == "why":
-        return 1.0 if CAUSE.search(sentence) else 0.4
+        if CAUSE.search(sentence):
+            return 1.0
+        # "Why was it not rated good?": the faults found are the reasons
+        return 0.7 if q.polarity == "negative" and NEGATIVE.search(sentence) else 0.4
     if q.summary and q.kind in {"what", "yesno"}:
         return 1.0 if SUMMING_UP.search(sentence) else 0.3
     if q.polarity and q.kind in {"what", "list", "yesno"}:
