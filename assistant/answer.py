@@ -185,7 +185,10 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if q.kind == "list":
             lead = chunk.text.split("\n", 1)[0]
             # A heading naming the list ("What needs to improve?") says more than a lead-in sentence.
-            c.heading_match = max(_overlap(specific, _stems(chunk.heading)),
+            heading = _stems(chunk.heading)
+            c.heading_match = max(_overlap(specific, heading),
+                                  # a short heading all of whose words the question uses ("Areas for improvement")
+                                  len(heading & set(q_stems)) / len(heading) if len(heading) >= 2 else 0.0,
                                   0.7 * _overlap(specific, _stems(lead)) if lead.endswith(":") else 0.0)
         sentence_stems = _stems(c.text)
         before = _stems(c.previous) - sentence_stems if c.previous else set()
@@ -334,6 +337,9 @@ def _with_marker(sentence: str, n: int) -> str:
     return f"{s} [{n}]."
 
 
+ITEM_NUMBER = re.compile(r"^(?:\(\d{4}\)\s*)?\d{1,2}[.)]\s+")  # "1. " before a list item: the bullet says it
+
+
 def render(chosen: list[Candidate], documents: dict[str, DocumentInfo], as_list: bool) -> tuple[str, list[Citation]]:
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
@@ -358,7 +364,10 @@ def render(chosen: list[Candidate], documents: dict[str, DocumentInfo], as_list:
             text = f"({year}) {text}" if year else text
         parts.append(text)
     if as_list:
-        return "\n".join(f"- {p}" for p in parts), citations
+        # The lead-in ("…four recommendations for improvement:") introduces the items, one a line.
+        lead = [f"{parts.pop(0)[:-1].rstrip()}:"] if chosen[0].text.rstrip().endswith(":") else []
+        items = [f"- {ITEM_NUMBER.sub('', p)}" for p in parts]
+        return "\n".join(lead + items), citations
     return " ".join(parts), citations
 
 

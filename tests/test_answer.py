@@ -34,7 +34,8 @@ def test_a_list_item_answers_with_its_list():
     assert not a.abstained
     for person in ("Executive Mayor", "Chief Executive", "Lead Member", "Corporate Director"):
         assert person in a.text
-    assert a.text.startswith("- ")
+    lead, *items = a.text.split("\n")
+    assert lead.endswith("[1]:") and len(items) == 4 and all(i.startswith("- ") for i in items)
 
 
 def test_problems_are_answered_by_a_fault():
