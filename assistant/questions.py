@@ -213,12 +213,19 @@ WH_PHRASE = re.compile(
 )
 
 
+CHANGE_SUBJECT = re.compile(
+    r"^\s*(?:and\s+)?how\s+(?:has|have|had|did|does|do)\s+(.+?)\s+(?:changed?|compared?|improved?|developed?|moved?|shifted|evolved?|progressed?|differ(?:ed)?)\b", re.I)
+
+
 def wh_focus(text: str) -> list[str]:
     """The words naming what is asked for: "which inspectors…", "who led…", "how many escalations…".
     The rest of a question usually sets the scene, which every passage on the topic shares."""
     named = re.search(r"\bname of\s+((?:[\w'’-]+\s*){1,4})", text, re.I)
     if named:
         return [w for w in content_words(named.group(1)) if w not in TYPE_WORDS]
+    changed = CHANGE_SUBJECT.match(text)
+    if changed:  # "how has management oversight changed…": what changed is what is asked about
+        return [w for w in content_words(changed.group(1)) if w not in TYPE_WORDS]
     m = WH_PHRASE.match(text)
     if not m:
         return []

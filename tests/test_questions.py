@@ -57,3 +57,8 @@ def test_a_question_in_two_parts():
     q = analyse("What's the latest judgement, and when was it published?")
     assert q.kind == "grade" and q.second is not None and q.second.kind == "when"
     assert analyse("How many children and young people were seen?").second is None
+
+
+def test_what_changed_is_the_focus_of_a_comparison():
+    q = analyse("How has management oversight changed between 2019 and 2024?")
+    assert q.kind == "compare" and q.focus == ["management", "oversight"]
