@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.chunking import split_sentences
-from assistant.questions import FUTURE, MONTH_WORDS, NUMBER, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
+from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
 ABOUT_ITSELF = re.compile(
@@ -261,7 +261,9 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if q.kind == "list":
         # A list answer is the list itself: a passage of several items whose heading or
         # lead-in names what was asked ("What needs to improve?"), or the most relevant list.
-        lists = {c.hit.chunk.id: c for c in cands if len(_list_lines(c.hit.chunk)) >= 3 and c.covered and c.on_year}
+        lists = {c.hit.chunk.id: c for c in cands if len(_list_lines(c.hit.chunk)) >= 3 and c.covered and c.on_year
+                 # a list of grades for a question about grades ("did any of the areas fall short of good?")
+                 and (not q.grade or sum(bool(GRADE_STATEMENT.search(ln)) for ln in _list_lines(c.hit.chunk)) >= 2)}
         if lists:
             top_passage = max(c.passage for c in cands[:10])
             fit = {cid: (c.heading_match, c.passage) for cid, c in lists.items()}

@@ -176,7 +176,8 @@ def _analyse(text: str) -> Question:
     elif COMPARE_WORDS.search(low) or len(set(years)) >= 2:
         kind = "compare"
     elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow did \w+ (?:do|fare)\b", low):
-        kind = "grade"
+        # "Did any of the judgement areas fall short?": the grades, all of them
+        kind = "list" if re.search(r"\b(?:judgement|judgment|graded)?\s*(?:areas|grades|ratings|judgements|judgments)\b", low) else "grade"
     elif LIST_WORDS.search(low):
         kind = "list"
     elif re.match(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will)\b", low):

@@ -62,3 +62,8 @@ def test_a_question_in_two_parts():
 def test_what_changed_is_the_focus_of_a_comparison():
     q = analyse("How has management oversight changed between 2019 and 2024?")
     assert q.kind == "compare" and q.focus == ["management", "oversight"]
+
+
+def test_the_grades_of_all_areas_are_a_list():
+    q = analyse("Did any of the judgement areas fall short of 'good' in 2024?")
+    assert q.kind == "list" and q.grade
