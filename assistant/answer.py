@@ -297,7 +297,10 @@ def _is_list_item(c: Candidate) -> bool:
 
 
 def _whole_list(c: Candidate, max_words: int) -> list[Candidate]:
-    return _within([Candidate(ln, c.hit, c.rank, c.score) for ln in _list_lines(c.hit.chunk)], max_words)
+    lines = _list_lines(c.hit.chunk)
+    if lines[0].rstrip().endswith(":"):
+        lines[0] = split_sentences(lines[0])[-1]  # the lead-in itself, not what comes before it
+    return _within([Candidate(ln, c.hit, c.rank, c.score) for ln in lines], max_words)
 
 
 def _within(items: list[Candidate], max_words: int) -> list[Candidate]:
