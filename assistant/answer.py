@@ -13,9 +13,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.chunking import split_sentences
-from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
+from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
+TYPE_STEMS = frozenset(stem(w) for w in TYPE_WORDS)
 ABOUT_ITSELF = re.compile(
     r"^\W*(?:\d+(?:\.\d+)*\s+)?(?:this|the purpose of this)\s+(?:report|letter|paper|document|note|briefing|appendix)\s+"
     r"(?:is to\s+)?(?:summari[sz]es|advises|sets out|describes|outlines|provides|presents|informs|updates|asks|seeks)\b", re.I)
@@ -160,6 +161,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     # Sentences are scored with the asked-for words weighing triple, and without the
     # years and months that set the scene (the year filter deals with those).
     focus_stems = {s: w for s, w in q_stems.items() if not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
+    if q.typed:  # "what grade…": the kind of answer is checked by its type, its word says nothing more
+        focus_stems = {s: w for s, w in focus_stems.items() if s not in TYPE_STEMS} or focus_stems
     if q.kind == "when":
         focus_stems = dict(q_stems)
     for f in q.focus:
@@ -430,8 +433,8 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
         other = score_candidates(q.second, hits, vocab, documents)
         if other and not _unsupported(q.second, other) and not any(_similar(other[0].text, c.text) for c in chosen):
             chosen = chosen[: max(1, max_sentences - 1)] + [other[0]]
-    one_list = len({c.hit.chunk.id for c in chosen}) == 1 and _is_list_item(chosen[-1])
-    as_list = len(chosen) >= 3 and (q.kind == "list" or one_list)
+    whole_list = len({c.hit.chunk.id for c in chosen}) == 1 and chosen[0].text.rstrip().endswith(":")
+    as_list = len(chosen) >= 3 and (q.kind == "list" or whole_list)
     text, citations = render(chosen, documents, as_list)
     verdict = grade_verdict(q.text, chosen[0].text) if q.kind == "grade" else ""
     if verdict:
