@@ -130,8 +130,9 @@ def _counts(focus: set[str], sentence: str) -> bool:
         figure = t.strip(".,")
         if not NUMBER.fullmatch(figure) or YEAR.fullmatch(figure):
             continue
-        if (i and AGE_OR_NAME.match(tokens[i - 1].strip(".,"))) or (i + 1 < len(tokens) and AGE_OR_NAME.match(tokens[i + 1].strip(".,"))):
-            continue
+        near = [t.strip(".,") for t in tokens[max(0, i - 2):i] + tokens[i + 1:i + 2]]
+        if any(AGE_OR_NAME.match(t) for t in near[-2:]) or any(t.lower() in {"aged", "age", "ages"} for t in near):
+            continue  # "beyond 21", "aged over 21", "the 16+ teams": an age or a name, not a count
         # "48 young people": the thing counted follows the figure; "a caseload of 14": it comes
         # before, linked to it ("foster carers; 48 young people" counts young people).
         if any(stems[j] in focus for j in range(i + 1, min(len(tokens), i + 4))):

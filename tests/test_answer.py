@@ -26,6 +26,8 @@ def test_a_figure_counts_the_noun_next_to_it():
     assert _counts({stem("people")}, "48 young people were in staying put arrangements")
     assert _counts({stem("caseload")}, "an average caseload of 14 to 15 children")
     assert not _counts({stem("leavers")}, "care leavers are supported beyond 21 if required")  # an age
+    assert not _counts({stem("leavers")}, "Care leavers aged over 21 years continue to get a service")
+    assert _counts({stem("children")}, "Over 60 children now have an independent visitor")
 
 
 def test_a_list_item_answers_with_its_list():
