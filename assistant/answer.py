@@ -128,18 +128,19 @@ def _counts(focus: set[str], sentence: str) -> bool:
     stems = [stem(t.strip(".,")) for t in tokens]
     for i, t in enumerate(tokens):
         figure = t.strip(".,")
-        if not NUMBER.fullmatch(figure) or YEAR.fullmatch(figure):
-            continue
+        if not NUMBER.fullmatch(figure) or YEAR.fullmatch(figure) or figure.lower() == "one":
+            continue  # "replaces one made in January": "one" is more often a pronoun than a count
         near = [t.strip(".,") for t in tokens[max(0, i - 2):i] + tokens[i + 1:i + 2]]
         if any(AGE_OR_NAME.match(t) for t in near[-2:]) or any(t.lower() in {"aged", "age", "ages"} for t in near):
             continue  # "beyond 21", "aged over 21", "the 16+ teams": an age or a name, not a count
         # "48 young people": the thing counted follows the figure; "a caseload of 14": it comes
         # before, linked to it ("foster carers; 48 young people" counts young people).
-        if any(stems[j] in focus for j in range(i + 1, min(len(tokens), i + 4))):
-            return True
+        if any(stems[j] in focus and not re.search(r"[;:,]", sentence[spans[i].end():spans[j].start()])
+               for j in range(i + 1, min(len(tokens), i + 6))):
+            return True  # "27 examples of formal escalation", "15 newly qualified social workers"
         for j in range(max(0, i - 5), i):
             if stems[j] in focus and not re.search(r"[;:]", sentence[spans[j].end():spans[i].start()]) and (
-                    j == i - 1 or any(LINK.match(t) for t in tokens[j + 1:i])):
+                    j == i - 1 or LINK.match(tokens[i - 1])):
                 return True
     return False
 

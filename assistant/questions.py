@@ -229,7 +229,9 @@ def wh_focus(text: str) -> list[str]:
     changed = CHANGE_SUBJECT.match(text)
     if changed:  # "how has management oversight changed…": what changed is what is asked about
         return [w for w in content_words(changed.group(1)) if w not in TYPE_WORDS]
-    m = WH_PHRASE.match(text)
+    # "On average, how many weeks…": the question may open with a phrase of its own
+    opening = re.match(r"[^,?]{1,40},\s*", text)
+    m = WH_PHRASE.match(text) or (WH_PHRASE.match(text[opening.end():]) if opening else None)
     if not m:
         return []
     phrase = next((g for g in m.groups() if g), "")
@@ -336,7 +338,7 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "duration":
         return 1.0 if DURATION.search(sentence) else 0.0
     if q.kind == "number":
-        return 1.0 if NUMBER.search(_without_years(sentence)) else 0.0
+        return 1.0 if any(m.group(0).lower() != "one" for m in NUMBER.finditer(_without_years(sentence))) else 0.0
     if q.kind == "money":
         return 1.0 if MONEY.search(sentence) else 0.0
     if q.kind == "grade":
