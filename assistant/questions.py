@@ -47,6 +47,25 @@ TITLE_WORDS = frozenset("""executive mayor lead member chief director corporate 
     business plan outcome priority democratic community faith sector voluntary act regulations""".split())
 
 
+ROLE_OR_BODY = re.compile(
+    r"\b(?:government|department for \w+|ministers?|secretary of state|chief executive|lead member|(?:executive |corporate )?director|"
+    r"commissioner|council leader|executive mayor|judiciary|courts?)\b", re.I)
+
+
+def _role_does_it(q: Question, sentence: str) -> bool:
+    """A role or body doing what was asked about: "who took over?" / "the government has taken
+    control"; not "who chaired the board?" / "a board, with a chair, set up by the chief executive"."""
+    verb = re.match(r"^\s*(?:and\s+)?(?:who|whom)\s+(?:did\s+|has\s+|had\s+)?([\w'’-]+)", q.text, re.I)
+    tokens = [stem(t) for t in re.findall(r"[\w'’-]+", sentence)]
+    for m in ROLE_OR_BODY.finditer(sentence):
+        if not verb:
+            return True  # "which councillor role…?": the role is the answer
+        at = len(re.findall(r"[\w'’-]+", sentence[:m.start()]))
+        if stem(verb.group(1)) in tokens[max(0, at - 4):at + 6]:
+            return True
+    return False
+
+
 def has_person_name(sentence: str, common: frozenset[str] | set[str] = frozenset()) -> bool:
     """Two or more capitalised words, one of them neither a job title nor a word the
     collection also uses in lower case ("Cabinet Members" is not a person; "Tony Newman" is)."""
@@ -86,7 +105,7 @@ class Question:
 # Irregular forms the stemmer leaves apart ("who led" / "lead inspector"), and the
 # words people use for an inspection verdict.
 NORMALISE = {
-    "led": "lead", "leading": "lead", "took": "take", "began": "begin", "found": "find", "gave": "give",
+    "led": "lead", "leading": "lead", "took": "take", "taken": "take", "began": "begin", "found": "find", "gave": "give",
     "given": "give", "left": "leave", "told": "tell", "made": "make", "wrote": "write", "written": "write",
     "grade": "grade", "graded": "grade", "grades": "grade", "rated": "grade", "rating": "grade",
     "ratings": "grade", "judged": "grade", "judgement": "grade", "judgment": "grade", "judgements": "grade",
@@ -331,8 +350,10 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "who":
         if has_person_name(sentence, common):
             return 1.0
-        # Roles and bodies answer "who was given feedback?", but not "who is the mayor?"
-        return 0.0 if q.focus_is_noun or not NAME.search(sentence) else 0.7
+        # Roles and bodies answer "who was given feedback?", "who took over?", but not "who is the mayor?"
+        if q.focus_is_noun:
+            return 0.0
+        return 0.7 if NAME.search(sentence) or _role_does_it(q, sentence) else 0.0
     if q.kind == "when":
         return 1.0 if DATE.search(sentence) else 0.7 if re.search(rf"\b{MONTHS}\b", sentence) else 0.0
     if q.kind == "duration":

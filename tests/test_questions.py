@@ -67,3 +67,14 @@ def test_what_changed_is_the_focus_of_a_comparison():
 def test_the_grades_of_all_areas_are_a_list():
     q = analyse("Did any of the judgement areas fall short of 'good' in 2024?")
     assert q.kind == "list" and q.grade
+
+
+def test_a_role_or_body_answers_who_did_it_but_not_something_else():
+    from assistant.questions import answer_type_score
+    took = analyse("Who took over the children's services after 2017?")
+    assert answer_type_score(took, "The government has taken control of the children's services.") == 0.7
+    chaired = analyse("Who chaired the improvement board?")
+    assert answer_type_score(chaired, "A board, with an independent chair, has been set up by the chief executive.") == 0.0
+    role = analyse("Which councillor role did the letter credit with championing care leavers?")
+    assert answer_type_score(role, "This work is particularly championed by the lead member for children.") == 0.7
+    assert answer_type_score(analyse("Who is Croydon's executive mayor?"), "The executive mayor spoke.") == 0.0
