@@ -143,8 +143,10 @@ def resolve(question: str, history: list[dict] | None) -> str:
             rest = re.sub(r"\b(his|her)\s+(?!(?:to|and|of|in|on|at|for|with|by|from|that|when|about)\b)(?=\w)", f"{person}'s ", rest, flags=re.I)
             rest = re.sub(r"\b(he|she|him|her)\b", person, rest, flags=re.I)
         context = topic(prev)  # "who else was on the visit?": which visit comes from before
-        if re.match(r"(?:why|how come)\b", rest, re.I) and last_answer(history):
-            context = f"{context}: {last_answer(history)}"  # "why was that?": "that" is what was answered
+        answered = last_answer(history)
+        if answered and (re.match(r"(?:why|how come)\b", rest, re.I) or len(answered.split()) <= 12):
+            # "why was that?", "who set it up?": "that", "it" may be what was answered
+            context = f"{context}: {answered}"
         rest = f"{rest} ({context})"
         return f"{rest}?"
     return f"{prev} — {rest}?"

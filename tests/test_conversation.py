@@ -41,3 +41,9 @@ def test_new_subject_of_what_about():
 def test_last_answer_is_the_first_sentence_without_markers():
     assert last_answer(turns("q", "(2019) Tony Newman was leader [1]. He said more [2].")) == "Tony Newman was leader"
     assert last_answer([{"role": "user", "content": "q"}]) == ""
+
+
+def test_a_short_answer_is_what_it_refers_to():
+    history = turns("What did Croydon put in place to oversee its improvement after 2017?",
+                    "An improvement board with an independent chair [1].")
+    assert "improvement board with an independent chair" in resolve("Who set it up?", history)
