@@ -144,7 +144,8 @@ def resolve(question: str, history: list[dict] | None) -> str:
             rest = re.sub(r"\b(he|she|him|her)\b", person, rest, flags=re.I)
         context = topic(prev)  # "who else was on the visit?": which visit comes from before
         answered = last_answer(history)
-        if answered and (re.match(r"(?:why|how come)\b", rest, re.I) or len(answered.split()) <= 12):
+        if answered and (re.match(r"(?:why|how come)\b", rest, re.I)
+                         or (len(answered.split()) <= 12 and re.search(r"\b(?:it|that|this|these|those|they|them)\b", rest, re.I))):
             # "why was that?", "who set it up?": "that", "it" may be what was answered
             context = f"{context}: {answered}"
         rest = f"{rest} ({context})"
