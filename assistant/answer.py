@@ -20,7 +20,6 @@ TYPE_STEMS = frozenset(stem(w) for w in TYPE_WORDS)
 ABOUT_ITSELF = re.compile(
     r"^\W*(?:\d+(?:\.\d+)*\s+)?(?:this|the purpose of this)\s+(?:report|letter|paper|document|note|briefing|appendix)\s+"
     r"(?:is to\s+)?(?:summari[sz]es|advises|sets out|describes|outlines|provides|presents|informs|updates|asks|seeks)\b", re.I)
-CONTINUES = 0.8  # share of the best sentence's score the next sentence of its passage needs
 PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
 
 
@@ -283,12 +282,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         return _compare(q, cands, max_sentences)
     chosen = [best]
     words = len(best.text.split())
-    # The sentence after the best one, when it goes on with it ("Inspectors also looked at…"),
-    # is read before sentences from elsewhere.
-    follows = [c for c in cands[1:] if c.hit.chunk.id == best.hit.chunk.id and c.previous == best.text
-               and c.score >= CONTINUES * best.score]
-    for c in follows + [c for c in cands[1:] if c not in follows]:
-        if len(chosen) >= max_sentences or (c not in follows and c.score < 0.85 * best.score):
+    for c in cands[1:]:
+        if len(chosen) >= max_sentences or c.score < 0.85 * best.score:
             break
         if q.typed and c.typed < 1.0:
             continue  # asked for a name, a date or a figure: more sentences must give one too

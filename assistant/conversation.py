@@ -43,7 +43,7 @@ def is_follow_up(question: str) -> bool:
     words = content_words(question)
     if len(words) <= 2:
         return True
-    return bool(PRONOUN.search(question)) and len(words) <= 5
+    return bool(PRONOUN.search(question) or ANAPHOR.search(question)) and len(words) <= 5
 
 
 def topic(question: str) -> str:

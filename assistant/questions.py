@@ -248,8 +248,8 @@ def wh_focus(text: str) -> list[str]:
     changed = CHANGE_SUBJECT.match(text)
     if changed:  # "how has management oversight changed…": what changed is what is asked about
         return [w for w in content_words(changed.group(1)) if w not in TYPE_WORDS]
-    # "On average, how many weeks…": the question may open with a phrase of its own
-    opening = re.match(r"[^,?]{1,40},\s*", text)
+    # "On average, how many weeks…": a count asked for after an opening phrase
+    opening = re.match(r"[^,?]{1,40},\s*(?=how (?:many|much)\b)", text, re.I)
     m = WH_PHRASE.match(text) or (WH_PHRASE.match(text[opening.end():]) if opening else None)
     if not m:
         return []
@@ -329,7 +329,7 @@ def _asks_for_role(text: str) -> bool:
     return last not in {"to", "by", "for", "with", "from", "about", "in", "on", "at"} and not last.endswith("ed")
 
 
-ASKED_GRADE = re.compile(rf"^\s*(?:and\s+)?(?:is|are|was|were|has|have|does|did)\b(?!.*\b(?:short of|than|below|above|beyond|not|any)\b).*?\b({_GRADE})\b", re.I)
+ASKED_GRADE = re.compile(rf"^\s*(?:and\s+)?(?:is|are|was|were|has|have|does|did)\b(?!.*\b(?:short of|than|below|above|beyond|not|any|since|after|before|until|when)\b).*?\b({_GRADE})\b", re.I)
 
 
 def grade_verdict(question: str, sentence: str) -> str:

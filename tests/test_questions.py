@@ -78,3 +78,7 @@ def test_a_role_or_body_answers_who_did_it_but_not_something_else():
     role = analyse("Which councillor role did the letter credit with championing care leavers?")
     assert answer_type_score(role, "This work is particularly championed by the lead member for children.") == 0.7
     assert answer_type_score(analyse("Who is Croydon's executive mayor?"), "The executive mayor spoke.") == 0.0
+
+
+def test_a_grade_in_a_since_clause_is_not_the_one_asked_about():
+    assert grade_verdict("Has the grade moved on since it was judged inadequate?", "Overall effectiveness – 'Good'") == ""
