@@ -245,6 +245,9 @@ def wh_focus(text: str) -> list[str]:
     named = re.search(r"\bname of\s+((?:[\w'’-]+\s*){1,4})", text, re.I)
     if named:
         return [w for w in content_words(named.group(1)) if w not in TYPE_WORDS]
+    share = re.search(r"\b(?:what|which) (?:percentage|proportion|share|number) of\s+([\w'’-]+(?:\s+[\w'’-]+){0,3}?)(?=\s+(?:are|is|were|was|have|has|had|did|do|does|in|on|at|who|that)\b|\s*\?|$)", text, re.I)
+    if share:  # "what percentage of care leavers are…": a share of care leavers
+        return [w for w in content_words(share.group(1)) if w not in TYPE_WORDS]
     changed = CHANGE_SUBJECT.match(text)
     if changed:  # "how has management oversight changed…": what changed is what is asked about
         return [w for w in content_words(changed.group(1)) if w not in TYPE_WORDS]
@@ -359,6 +362,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "duration":
         return 1.0 if DURATION.search(sentence) else 0.0
     if q.kind == "number":
+        if ASKS_SHARE.search(q.text):  # "what percentage…?": a share, not any figure
+            return 1.0 if SHARE.search(sentence) else 0.0
         return 1.0 if any(m.group(0).lower() != "one" for m in NUMBER.finditer(_without_years(sentence))) else 0.0
     if q.kind == "money":
         return 1.0 if MONEY.search(sentence) else 0.0
@@ -384,6 +389,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     return 0.5
 
 
+ASKS_SHARE = re.compile(r"\b(?:percentage|proportion|per ?cent|what share|how many out of)\b|%", re.I)
+SHARE = re.compile(r"\d\s*%|\b\d+(?:\.\d+)?\s*(?:per ?cent|percent)\b|\b(?:half|quarter|third|fifth|tenth)s?\b|\b\d+ (?:in|out of) (?:every )?\d+\b", re.I)
 YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[/–-]\s*\d{2,4}\b")
 
 

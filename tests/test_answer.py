@@ -50,3 +50,10 @@ def test_problems_are_answered_by_a_fault():
 def test_future_questions_are_refused_without_a_plan():
     a = answer("When is the next inspection due?", "The inspection took place from 14 to 25 October 2024.")
     assert a.abstained and "planned" in a.text
+
+
+def test_a_share_of_something_else_is_refused():
+    a = answer("What percentage of care leavers are in education or training?",
+               "Leaders have successfully increased the permanent social care workforce to 80%.",
+               "Most care leavers are supported well by their personal advisers.")
+    assert a.abstained and "figure" in a.text

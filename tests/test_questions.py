@@ -82,3 +82,11 @@ def test_a_role_or_body_answers_who_did_it_but_not_something_else():
 
 def test_a_grade_in_a_since_clause_is_not_the_one_asked_about():
     assert grade_verdict("Has the grade moved on since it was judged inadequate?", "Overall effectiveness – 'Good'") == ""
+
+
+def test_a_share_is_answered_by_a_share_of_what_was_asked():
+    from assistant.questions import answer_type_score
+    q = analyse("What percentage of Croydon care leavers are in education, employment or training?")
+    assert q.kind == "number" and q.focus[-1] == "leavers"
+    assert answer_type_score(q, "Leaders have raised the permanent workforce to 80%.") == 1.0  # a share...
+    assert answer_type_score(q, "There were 27 escalations.") == 0.0  # ...not any figure
