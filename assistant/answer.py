@@ -237,7 +237,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     if q.latest and not q.years and q.kind == "grade":
         # "Is it still rated inadequate?": the newest verdict answers, whatever older ones said.
         cands = [c for c in cands if c.year == newest and c.typed == 1.0] + [c for c in cands if not (c.year == newest and c.typed == 1.0)]
-    if q.years:  # a question about a year is answered from that year, or not at all
+    if q.years and q.kind != "compare":  # a question about a year is answered from that year, or not at all
         cands = [c for c in cands if c.on_year] or cands
     return cands
 

@@ -38,8 +38,8 @@ def last_user_question(history: list[dict] | None) -> str:
 
 
 def is_follow_up(question: str) -> bool:
-    if ELLIPSIS.match(question):
-        return True
+    if ELLIPSIS.match(question) or (COMPARE.search(question) and re.search(r"\b(?:that|this|it|those|these|they)\b", question, re.I)):
+        return True  # "how does that compare with what inspectors found in 2024?" however long
     words = content_words(question)
     if len(words) <= 2:
         return True
@@ -127,7 +127,10 @@ def resolve(question: str, history: list[dict] | None) -> str:
     m = ELLIPSIS.match(question)
     rest = (question[m.end():] if m else question).rstrip(" ?.!")
     if COMPARE.search(question):
-        return f"{prev}, compared with {' and '.join(new_years) if new_years else rest}?"
+        target = re.split(r"\b(?:compared?|comparison)\s+(?:with|to)\s+", rest, maxsplit=1, flags=re.I)[-1]
+        if not [w for w in content_words(target) if not YEAR.fullmatch(w)]:
+            target = " and ".join(new_years) if new_years else rest  # "compared with 2017?"
+        return f"{prev}, compared with {target}?"
     if new_years:
         prev = _replace_years(prev, new_years)
     if not rest or re.fullmatch(r"(?:in|for|during|at)?\s*(?:19|20)\d\d", rest, re.I):

@@ -181,7 +181,7 @@ def _analyse(text: str) -> Question:
     if re.match(r"^\s*(?:and\s+)?(why|how come)\b", low):
         kind = "why"  # "why was it rated…?" asks for a reason, not the grade
     elif re.match(r"^\s*(?:and\s+)?(who|whom|whose)\b", low) or re.search(
-        r"\b(name of|(?:which|what) (?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|minister))\b", low
+        r"\bname of\b|^\s*(?:and\s+)?(?:which|what) (?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|minister)\b", low
     ):
         kind = "who"
     elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b|\bfunding\b|\bsalar(?:y|ies)\b|£", low):
