@@ -14,7 +14,8 @@ from assistant.embedding import Embedder
 from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
 from assistant.llm import client_from_settings
-from assistant.questions import YEAR, Question, analyse, expand_query
+from assistant.neighbours import WordNeighbours
+from assistant.questions import YEAR, Question, analyse, expand_query, stem
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
 from assistant.store import IndexProblem, collection_dir, load_build, read_manifest, read_sources
@@ -91,7 +92,11 @@ def load_engine(collection: str | None = None, settings: Settings | None = None,
         retriever = HybridRetriever(embedder, mode, settings.candidates, settings.rrf_k,
                                     settings.duplicate_overlap, settings.query_threads, settings.fusion).fit(stored)
         titles = {d: info.title for d, info in stored.documents.items()}
-        engine = Engine(collection, retriever, Vocabulary(stored.chunks, titles), settings)
+        vocab = Vocabulary(stored.chunks, titles)
+        if settings.neighbours_per_word > 0:
+            vocab.neighbours = WordNeighbours(embedder, cdir / "words", settings.neighbours_per_word, settings.neighbour_floor,
+                                              settings.query_threads).fit(w for w in vocab.words if vocab.df.get(stem(w), 0))
+        engine = Engine(collection, retriever, vocab, settings)
         _engines[key] = engine
         return engine
 

@@ -67,6 +67,10 @@ class Settings:
     # Calibrated on evals/croydon_dev.jsonl with `python -m evals calibrate`
     abstain_threshold: float = 0.454
     max_question_chars: int = 2000
+    # A question word the collection never uses is matched to the collection's words nearest
+    # in meaning ("teenagers" -> "adolescents"); 0 turns it off
+    neighbours_per_word: int = 2
+    neighbour_floor: float = 0.7  # cosine; 0.65-0.7 equal on the held-out questions, 0.55 worse
 
     # Optional generative mode (any OpenAI-compatible endpoint, or a local GGUF file)
     llm_base_url: str = ""
