@@ -61,6 +61,13 @@ class Vocabulary:
         self.n = max(1, len(chunks))
         self.neighbours = None  # a WordNeighbours, for question words the collection never uses
 
+    def neighbours_of_unknown(self, terms: list[str]) -> set[str]:
+        """The collection's words nearest in meaning to the terms it never uses ("staffing" -> staff)."""
+        unknown = [t for t in terms if self.df.get(stem(t), 0) == 0 and t.isalpha()]
+        if self.neighbours is None or not unknown:
+            return set()
+        return {w for near in self.neighbours.search(unknown).values() for w, _ in near}
+
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
 
@@ -161,12 +168,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     answers (it holds the question's focus words and the kind of fact asked for).
     """
     q_stems = {stem(t): vocab.idf(stem(t)) for t in q.terms}
-    unknown = [t for t in q.terms if vocab.df.get(stem(t), 0) == 0 and t.isalpha()]
-    if vocab.neighbours is not None and unknown:
-        # "staffing" -> "staff", "workforce": the collection's own words for what was asked
-        for near in vocab.neighbours.search(unknown).values():
-            for word, _ in near:
-                q_stems.setdefault(stem(word), vocab.idf(stem(word)))
+    for word in vocab.neighbours_of_unknown(q.terms):  # the collection's own words for what was asked
+        q_stems.setdefault(stem(word), vocab.idf(stem(word)))
     # Sentences are scored with the asked-for words weighing triple, and without the
     # years and months that set the scene (the year filter deals with those).
     focus_stems = {s: w for s, w in q_stems.items() if not (YEAR.fullmatch(s) or s in MONTH_WORDS)}

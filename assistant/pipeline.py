@@ -129,11 +129,14 @@ def clean_history(history: object, settings: Settings) -> list[dict]:
     return turns
 
 
-def search(retriever: HybridRetriever, q: Question, k: int) -> list[Hit]:
+def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | None = None) -> list[Hit]:
     """Retrieve for a question. A question naming years also searches the documents of each
     of those years on their own, so that other years' passages cannot crowd them out (nor,
     in a comparison, one year crowd out the other)."""
     query = expand_query(q.text)
+    near = vocab.neighbours_of_unknown(q.terms) if vocab is not None else set()
+    if near:  # "teenagers": the passages say "adolescents"
+        query = f"{query} {' '.join(sorted(near))}"
     years = sorted(set(q.years))
     runs = []
     for year in years:
@@ -177,7 +180,7 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
         q.about = new_subject(text)
         if q.kind == "when" and not YEAR.search(text):
             q.years = []  # "when did her involvement end?" asks for the time: the year talked of before is no limit
-    hits = search(engine.retriever, q, settings.top_k)
+    hits = search(engine.retriever, q, settings.top_k, engine.vocab)
     t1 = time.perf_counter()
     composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,
                        settings.max_answer_words, settings.max_list_words, settings.max_sentences)
