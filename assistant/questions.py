@@ -52,6 +52,10 @@ ROLE_OR_BODY = re.compile(
     r"commissioner|council leader|executive mayor|judiciary|courts?)\b", re.I)
 
 
+# "An Ofsted report…", "In September…": a capitalised opening word and one name are not a name of someone
+OPENING_WORD = re.compile(r"(?:The|A|An|This|That|These|Those|In|On|At|For|But|And|However|When|While|If|Since|After)\s+[A-Z][a-z]+")
+
+
 def _role_does_it(q: Question, sentence: str) -> bool:
     """A role or body doing what was asked about: "who took over?" / "the government has taken
     control"; not "who chaired the board?" / "a board, with a chair, set up by the chief executive"."""
@@ -356,7 +360,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         # Roles and bodies answer "who was given feedback?", "who took over?", but not "who is the mayor?"
         if q.focus_is_noun:
             return 0.0
-        return 0.7 if NAME.search(sentence) or _role_does_it(q, sentence) else 0.0
+        named = any(not OPENING_WORD.fullmatch(m.group(0)) for m in NAME.finditer(sentence))
+        return 0.7 if named or _role_does_it(q, sentence) else 0.0
     if q.kind == "when":
         return 1.0 if DATE.search(sentence) else 0.7 if re.search(rf"\b{MONTHS}\b", sentence) else 0.0
     if q.kind == "duration":

@@ -90,3 +90,10 @@ def test_a_share_is_answered_by_a_share_of_what_was_asked():
     assert q.kind == "number" and q.focus[-1] == "leavers"
     assert answer_type_score(q, "Leaders have raised the permanent workforce to 80%.") == 1.0  # a share...
     assert answer_type_score(q, "There were 27 escalations.") == 0.0  # ...not any figure
+
+
+def test_a_capitalised_opening_word_is_not_a_name():
+    from assistant.questions import answer_type_score
+    q = analyse("Who wrote the monitoring report?")
+    assert answer_type_score(q, "An Ofsted monitoring report found practice variable.") == 0.0
+    assert answer_type_score(q, "Louise Hocking, Her Majesty's Inspector, wrote it.") == 1.0
