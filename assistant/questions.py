@@ -47,13 +47,13 @@ TITLE_WORDS = frozenset("""executive mayor lead member chief director corporate 
     business plan outcome priority democratic community faith sector voluntary act regulations""".split())
 
 
+# "An Ofsted report…", "In September…": a capitalised opening word and one name are not a name of someone
+OPENING_WORD = re.compile(r"(?:The|A|An|This|That|These|Those|In|On|At|For|But|And|However|When|While|If|Since|After)\s+[A-Z][a-z]+")
+
+
 ROLE_OR_BODY = re.compile(
     r"\b(?:government|department for \w+|ministers?|secretary of state|chief executive|lead member|(?:executive |corporate )?director|"
     r"commissioner|council leader|executive mayor|judiciary|courts?)\b", re.I)
-
-
-# "An Ofsted report…", "In September…": a capitalised opening word and one name are not a name of someone
-OPENING_WORD = re.compile(r"(?:The|A|An|This|That|These|Those|In|On|At|For|But|And|However|When|While|If|Since|After)\s+[A-Z][a-z]+")
 
 
 def _role_does_it(q: Question, sentence: str) -> bool:
@@ -74,6 +74,8 @@ def has_person_name(sentence: str, common: frozenset[str] | set[str] = frozenset
     """Two or more capitalised words, one of them neither a job title nor a word the
     collection also uses in lower case ("Cabinet Members" is not a person; "Tony Newman" is)."""
     for m in NAME.finditer(sentence):
+        if OPENING_WORD.fullmatch(m.group(0)):
+            continue  # "An Ofsted…", "In September…"
         words = [re.sub(r"['’]s$", "", w.lower()) for w in m.group(0).split()]
         if any(w not in TITLE_WORDS and stem(w) not in common for w in words):
             return True
