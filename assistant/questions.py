@@ -56,10 +56,13 @@ ROLE_OR_BODY = re.compile(
     r"commissioner|council leader|executive mayor|judiciary|courts?)\b", re.I)
 
 
+WHO_VERB = re.compile(r"^\s*(?:and\s+)?(?:who|whom)\s+(?:did\s+|has\s+|had\s+)?(?!is\b|are\b|was\b|were\b)([\w'’-]+)", re.I)
+
+
 def _role_does_it(q: Question, sentence: str) -> bool:
     """A role or body doing what was asked about: "who took over?" / "the government has taken
     control"; not "who chaired the board?" / "a board, with a chair, set up by the chief executive"."""
-    verb = re.match(r"^\s*(?:and\s+)?(?:who|whom)\s+(?:did\s+|has\s+|had\s+)?([\w'’-]+)", q.text, re.I)
+    verb = WHO_VERB.match(q.text)
     tokens = [stem(t) for t in re.findall(r"[\w'’-]+", sentence)]
     for m in ROLE_OR_BODY.finditer(sentence):
         if not verb:
@@ -358,6 +361,10 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     """1.0 when the sentence holds the kind of thing asked for, 0.0 when it plainly does not."""
     if q.kind == "who":
         if has_person_name(sentence, common):
+            # "who led the visit?": a name beside the verb asked about beats a name elsewhere
+            verb = WHO_VERB.match(q.text)
+            if verb and stem(verb.group(1)) not in {stem(w) for w in re.findall(r"[\w'’-]+", sentence)}:
+                return 0.8
             return 1.0
         # Roles and bodies answer "who was given feedback?", "who took over?", but not "who is the mayor?"
         if q.focus_is_noun:

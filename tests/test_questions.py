@@ -97,3 +97,10 @@ def test_a_capitalised_opening_word_is_not_a_name():
     q = analyse("Who wrote the monitoring report?")
     assert answer_type_score(q, "An Ofsted monitoring report found practice variable.") == 0.0
     assert answer_type_score(q, "Louise Hocking, Her Majesty's Inspector, wrote it.") == 1.0
+
+
+def test_a_name_beside_the_verb_asked_about_counts_most():
+    from assistant.questions import answer_type_score
+    q = analyse("Who led the 2024 inspection?")
+    assert answer_type_score(q, "Lead inspector: Christine Kennet, His Majesty's Inspector") == 1.0
+    assert answer_type_score(q, "Council leader Tony Newman said he was pleased.") == 0.8
