@@ -114,9 +114,9 @@ def _overlap(q_stems: dict[str, float], stems: set[str]) -> float:
     return sum(w for s, w in q_stems.items() if s in stems) / total if total else 0.0
 
 
-def _pairs(text: str) -> set[tuple[str, str]]:
+def _pairs(words: list[str]) -> set[tuple[str, str]]:
     """Neighbouring content words: "caseloads are manageable" holds (caseload, manag)."""
-    stems = [stem(w) for w in content_words(text) if not YEAR.fullmatch(w)]
+    stems = [stem(w) for w in words if not YEAR.fullmatch(w)]
     return set(zip(stems, stems[1:]))
 
 
@@ -186,7 +186,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     # The question's words that single out passages (not "Croydon" or "Ofsted" in this corpus).
     specific = {s: w for s, w in focus_stems.items() if vocab.df.get(s, 0) <= 0.35 * vocab.n} or focus_stems
     cands = _candidates(hits)
-    q_pairs = _pairs(q.text)
+    q_pairs = _pairs(q.terms)
     newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits[:PASSAGES_CONSIDERED]), default=0)
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     for c in cands:
@@ -205,7 +205,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
                                   # a short heading all of whose words the question uses ("Areas for improvement")
                                   len(heading & set(q_stems)) / len(heading) if len(heading) >= 2 else 0.0,
                                   0.7 * _overlap(specific, _stems(lead)) if lead.endswith(":") else 0.0)
-        sentence_stems = _stems(c.text)
+        words = content_words(c.text)
+        sentence_stems = {stem(w) for w in words}
         before = _stems(c.previous) - sentence_stems if c.previous else set()
         # Words of the document's own title (its subject) say little about which sentence answers.
         title = vocab.title_stems.get(chunk.doc, set())
@@ -220,7 +221,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         c.covered = not (names - passage_cache[chunk.id][3] - vocab.doc_stems.get(chunk.doc, set()))
         score = 0.25 * c.passage + 0.45 * c.lexical + 0.2 * c.typed + 0.08 / (1 + c.rank)
         if q_pairs:
-            score += 0.05 * len(q_pairs & _pairs(c.text)) / len(q_pairs)  # the question's phrases, in its order
+            score += 0.05 * len(q_pairs & _pairs(words)) / len(q_pairs)  # the question's phrases, in its order
         score += 0.03 if c.position == 0 else 0.0
         c.on_year = year_match(q, c.text, info) or p_year
         c.year = year

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.chunking import split_sentences
 from assistant.questions import LATEST_WORDS, NAME, YEAR, content_words, has_person_name
 
 ELLIPSIS = re.compile(
@@ -67,7 +68,7 @@ def last_answer(history: list[dict] | None) -> str:
     for turn in reversed(history or []):
         if isinstance(turn, dict) and turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
             text = re.sub(r"\s*\[\d+\]|^\s*[-•]\s*|\(\d{4}\)\s*", " ", turn["content"]).strip()
-            first = re.split(r"(?<=[.!?])\s+|\n", text, maxsplit=1)[0]
+            first = (split_sentences(text.split("\n", 1)[0]) or [""])[0]
             return " ".join(first.split()[:30]).rstrip(" .")
         if isinstance(turn, dict) and turn.get("role") == "user":
             return ""

@@ -173,13 +173,12 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     text = clean_question(question, settings)
     engine = load_engine(collection, settings, mode)
     t0 = time.perf_counter()
-    query = resolve(text, clean_history(history, settings))
+    turns = clean_history(history, settings)
+    query = resolve(text, turns)
     q = analyse(query, follow_up_words(text) if query != text else "")
     if query != text:
-        q.answered = last_answer(clean_history(history, settings))
+        q.answered = last_answer(turns)
         q.about = new_subject(text)
-        if q.kind == "when" and not YEAR.search(text):
-            q.years = []  # "when did her involvement end?" asks for the time: the year talked of before is no limit
     hits = search(engine.retriever, q, settings.top_k, engine.vocab)
     t1 = time.perf_counter()
     composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,

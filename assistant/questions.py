@@ -180,6 +180,8 @@ def analyse(text: str, follow_up: str = "") -> Question:
         if own.kind not in {"what", "yesno"}:
             q.kind = own.kind
         q.focus = [w for w in content_words(follow_up) if w not in TYPE_WORDS] or q.focus
+        if q.kind == "when" and not YEAR.search(follow_up):
+            q.years = []  # "when did her involvement end?" asks for the time: the year talked of before is no limit
     return q
 
 
