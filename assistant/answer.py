@@ -20,7 +20,9 @@ TYPE_STEMS = frozenset(stem(w) for w in TYPE_WORDS)
 ABOUT_ITSELF = re.compile(
     r"^\W*(?:\d+(?:\.\d+)*\s+)?(?:this|the purpose of this)\s+(?:report|letter|paper|document|note|briefing|appendix)\s+"
     r"(?:is to\s+)?(?:summari[sz]es|advises|sets out|describes|outlines|provides|presents|informs|updates|asks|seeks)\b", re.I)
-PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
+PASSAGES_CONSIDERED = 40
+# A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
+MIN_EXTRA_WORDS = 4  # reranked with the question's own features before sentences are picked
 
 
 @dataclass
@@ -299,7 +301,7 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         if q.typed and c.typed < 1.0:
             continue  # asked for a name, a date or a figure: more sentences must give one too
         n = len(c.text.split())
-        if words + n > max_words or any(_similar(c.text, x.text) for x in chosen):
+        if n < MIN_EXTRA_WORDS or words + n > max_words or any(_similar(c.text, x.text) for x in chosen):
             continue
         chosen.append(c)
         words += n

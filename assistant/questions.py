@@ -157,7 +157,7 @@ def _stemmer():
 
 
 # Words naming the kind of answer ("what grade…", "how many…"), not what it is about.
-TYPE_WORDS = frozenset("number proportion percentage share rate amount figure total many much named called mentioned listed "
+TYPE_WORDS = frozenset("long number proportion percentage share rate amount figure total many much named called mentioned listed "
                        "grade grades graded rating ratings rated judgement judgment judgements judgments verdict score".split())
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split()

@@ -47,3 +47,10 @@ def test_a_short_answer_is_what_it_refers_to():
     history = turns("What did Croydon put in place to oversee its improvement after 2017?",
                     "An improvement board with an independent chair [1].")
     assert "improvement board with an independent chair" in resolve("Who set it up?", history)
+
+
+def test_a_preposition_before_the_wh_word_is_still_a_follow_up_question():
+    history = turns("Which council was Croydon paired with for peer support?", "Camden [1].")
+    for follow_up in ("For how long?", "Since when?"):
+        q = resolve(follow_up, history)
+        assert q.startswith(follow_up.rstrip("?")) and "peer support" in q, q

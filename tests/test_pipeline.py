@@ -1,5 +1,7 @@
 """End to end through ask(): real questions, the expected answer and the paragraph it cites."""
 
+import re
+
 import pytest
 
 from assistant import ask
@@ -47,7 +49,6 @@ def test_contract_of_to_dict(settings):
     assert {"n", "doc", "title", "ref", "page", "text", "score"} <= set(c)
     assert c["n"] == 1 and isinstance(c["score"], float) and c["page"] is None
     # every marker in the answer points at a citation
-    import re
     assert {int(n) for n in re.findall(r"\[(\d+)\]", d["answer"])} == {c["n"] for c in d["citations"]}
 
 
@@ -88,6 +89,20 @@ def test_pronoun_follow_up(settings):
     a = ask("What did he say about the partnership with Camden?", history=history, settings=settings)
     assert "Tony Newman" in a.query
     assert "confidence" in a.answer and a.citations[0].doc == COMMUNITY_CARE
+
+
+def test_how_long_follow_up_gets_the_duration(settings):
+    history = [{"role": "user", "content": "Which council was Croydon paired with for peer support?"},
+               {"role": "assistant", "content": "Assistance from good-rated Camden [1]."}]
+    a = ask("For how long?", history=history, settings=settings)
+    assert not a.abstained and re.search(r"two[- ]year", a.answer), a.answer
+    assert a.citations[0].doc == COMMUNITY_CARE
+
+
+def test_extra_sentences_are_sentences_not_stray_list_items(settings):
+    a = ask("What did Ofsted say about care leavers in 2018?", settings=settings)
+    sentences = [s for s in re.split(r"(?<=\])\.\s*", a.answer) if s.strip()]
+    assert sentences and all(len(re.sub(r"\[\d+\]", "", s).split()) >= 4 for s in sentences), a.answer
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\n\t"])
