@@ -240,6 +240,7 @@ WH_PHRASE = re.compile(
     r"|(?:and\s+)?(?:who|whom)\s+(?:is|are|was|were)\s+((?:[\w'’-]+\s*){1,4})"
     r"|(?:and\s+)?(?:who|whom)\s+(?:did\s+)?([\w'’-]+)"
     r"|(?:the )?name of\s+((?:[\w'’-]+\s*){1,4})"
+    r"|how many\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+)(?=\s+(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|in|on|at|of|for)\b|\s*\?|$)"
     r"|how many\s+((?:[\w'’-]+\s*){1,2})"
     r"|(?:what|which)\s+([\w'’-]+))",
     re.I,
@@ -296,8 +297,9 @@ ASKS_SUMMARY = re.compile(
 SUMMING_UP = re.compile(r"^\W*(?:in summary|overall|in conclusion|to summari[sz]e|in short|in sum|taken together|in brief)\b", re.I)
 
 
-ASKS_FUTURE = re.compile(r"\b(?:next|upcoming|forthcoming|will\s+(?:\w+\s+)?(?:be|get|have|take|happen|start|end)|(?:is|are)\s+(?:\w+\s+){0,6}?due)\b", re.I)
-FUTURE = re.compile(r"\b(?:will|shall|next|due|planned|plans? to|expected|scheduled|intends?|going to|upcoming|forthcoming|future)\b", re.I)
+ASKS_FUTURE = re.compile(r"\b(?:next|upcoming|forthcoming|will\s+(?:\w+\s+)?(?:be|get|have|take|happen|start|end)|(?:is|are)\s+(?:\w+\s+){0,6}?due"
+                         r"|(?:is|are)\s+(?:[\w'’]+\s+){1,3}?(?:planning|intending|going)\s+to)\b", re.I)
+FUTURE = re.compile(r"\b(?:will|shall|next|due|planned|plans? to|planning to|expected|scheduled|intends?|going to|upcoming|forthcoming|future)\b", re.I)
 
 
 # "What steps did the council take?" is answered by something done or planned.

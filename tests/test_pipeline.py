@@ -68,6 +68,7 @@ def test_comparison_gives_each_year(settings):
     "What grade did Lambeth get in its 2024 inspection?",
     "What was Croydon's children's services budget in 2023?",
     "What was the outcome of Croydon's 2027 Ofsted inspection?",
+    "How many foster carers is Croydon planning to recruit?",
 ])
 def test_refuses_what_the_collection_does_not_say(settings, question):
     a = ask(question, settings=settings)

@@ -104,3 +104,15 @@ def test_a_name_beside_the_verb_asked_about_counts_most():
     q = analyse("Who led the 2024 inspection?")
     assert answer_type_score(q, "Lead inspector: Christine Kennet, His Majesty's Inspector") == 1.0
     assert answer_type_score(q, "Council leader Tony Newman said he was pleased.") == 0.8
+
+
+def test_how_many_counts_the_noun_before_the_verb():
+    assert analyse("How many new foster carers is Croydon planning to recruit?").focus[-1] == "carers"
+    assert analyse("How many social workers did Croydon recruit?").focus == ["social", "workers"]
+    assert analyse("On average, how many weeks did children wait?").focus == ["weeks"]
+
+
+def test_planning_to_asks_about_the_future():
+    assert analyse("How many foster carers is Croydon planning to recruit?").future
+    assert analyse("Is Croydon going to build more homes?").future
+    assert not analyse("How many homes did Croydon open?").future
