@@ -185,34 +185,43 @@ def analyse(text: str, follow_up: str = "") -> Question:
     return q
 
 
+# "When Ofsted visited in 2018, were children…?", "According to the letter, did…?": the
+# question is the main clause; the opening phrase only sets the scene.
+SCENE_SETTING = re.compile(
+    r"^\s*(?:when(?!\s+(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could)\b)|while|according to|in|at|during|"
+    r"after|before|since|by|on|following|back in|as of)\b[^,?]{1,80},\s*"
+    r"(?=(?:is|are|was|were|did|do|does|has|have|had|can|could|will|would|should|what|who|whom|whose|which|when|where|why|how)\b)", re.I)
+
+
 def _analyse(text: str) -> Question:
     t = text.strip()
     low = t.lower()
+    main = SCENE_SETTING.sub("", low)
     years = [int(y) for y in YEAR.findall(t)]
-    if re.match(r"^\s*(?:and\s+)?(why|how come)\b", low):
+    if re.match(r"^\s*(?:and\s+)?(why|how come)\b", main):
         kind = "why"  # "why was it rated…?" asks for a reason, not the grade
-    elif re.match(r"^\s*(?:and\s+)?(who|whom|whose)\b", low) or re.search(
-        r"\bname of\b|^\s*(?:and\s+)?(?:which|what) (?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|minister)\b", low
+    elif re.match(r"^\s*(?:and\s+)?(who|whom|whose)\b", main) or re.search(
+        r"\bname of\b|^\s*(?:and\s+)?(?:which|what) (?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|minister)\b", main
     ):
         kind = "who"
-    elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b|\bfunding\b|\bsalar(?:y|ies)\b|£", low):
+    elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b|\bfunding\b|\bsalar(?:y|ies)\b|£", main):
         kind = "money"
-    elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", low):
+    elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", main):
         kind = "number"
-    elif re.match(r"^\s*(?:and\s+)?where\b", low) or re.search(r"^\s*(?:and\s+)?(?:which|what) (?:\w+ )?(?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", low):
+    elif re.match(r"^\s*(?:and\s+)?where\b", main) or re.search(r"^\s*(?:and\s+)?(?:which|what) (?:\w+ )?(?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", main):
         kind = "entity"
-    elif re.search(r"\bhow long\b|\bfor how many (?:years|months)\b|\bduration\b", low):
+    elif re.search(r"\bhow long\b|\bfor how many (?:years|months)\b|\bduration\b", main):
         kind = "duration"
-    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:year|month|date)\b|\bwhat year\b|\bin which month\b|\bdates?\b", low):
+    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:year|month|date)\b|\bwhat year\b|\bin which month\b|\bdates?\b", main):
         kind = "when"
-    elif COMPARE_WORDS.search(low) or len(set(years)) >= 2:
+    elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"
-    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow did \w+ (?:do|fare)\b", low):
+    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow did \w+ (?:do|fare)\b", main):
         # "Did any of the judgement areas fall short?": the grades, all of them
-        kind = "list" if re.search(r"\b(?:judgement|judgment|graded)?\s*(?:areas|grades|ratings|judgements|judgments)\b", low) else "grade"
-    elif LIST_WORDS.search(low):
+        kind = "list" if re.search(r"\b(?:judgement|judgment|graded)?\s*(?:areas|grades|ratings|judgements|judgments)\b", main) else "grade"
+    elif LIST_WORDS.search(main):
         kind = "list"
-    elif re.match(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will)\b", low):
+    elif re.match(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will)\b", main):
         kind = "yesno"
     else:
         kind = "what"
@@ -276,7 +285,8 @@ def wh_focus(text: str) -> list[str]:
 ASKS_NEGATIVE = re.compile(
     r"\b(wrong|problems?|weakness(?:es)?|concerns?|concerned|worr(?:y|ies|ied)|criticis\w*|failings?|failures?|"
     r"shortcomings?|deficienc\w*|fall(?:s|ing)? short|fell short|poor(?:ly)?|gaps?|risks?|challenges?|difficult(?:y|ies)|"
-    r"inadequate|requires? improvement|not (?:rated |judged )?good|worse|declin\w*|deteriorat\w*)\b", re.I)
+    r"inadequate|requires? improvement|not (?:rated |judged )?good|worse|declin\w*|deteriorat\w*|"
+    r"(?:hold|holds|holding|held) (?:\w+ )?back|hinder\w*|obstacles?|barriers?|struggl\w*)\b", re.I)
 ASKS_POSITIVE = re.compile(
     r"\b(positives?|strengths?|strong(?:est)?|went well|praised?|good practice|successes|successful|achievements?|"
     r"improvements? (?:made|seen)|encouraging|welcomed?)\b", re.I)

@@ -116,3 +116,14 @@ def test_planning_to_asks_about_the_future():
     assert analyse("How many foster carers is Croydon planning to recruit?").future
     assert analyse("Is Croydon going to build more homes?").future
     assert not analyse("How many homes did Croydon open?").future
+
+
+def test_an_opening_phrase_sets_the_scene_and_the_main_clause_asks():
+    assert analyse("When inspectors came in 2018, were children visited often enough?").kind == "yesno"
+    assert analyse("According to the cabinet report, who chaired the meeting?").kind == "who"
+    assert analyse("When was the report published?").kind == "when"
+
+
+def test_what_holds_a_service_back_asks_for_its_faults():
+    assert analyse("What was holding back the fostering team?").polarity == "negative"
+    assert analyse("What barriers did social workers face?").polarity == "negative"
