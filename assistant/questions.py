@@ -104,6 +104,7 @@ class Question:
     about: list[str] = field(default_factory=list)  # "what about X?": X's words, which the answer's passage must hold
     second: "Question | None" = None  # "…, and when was it published?": the second question, answered too
     future: bool = False  # "when is the next inspection due?": only a plan or an expectation answers
+    change: bool = False  # "are fewer children missing school than before?": a finding of change answers
 
     @property
     def typed(self) -> bool:
@@ -239,6 +240,7 @@ def _analyse(text: str) -> Question:
         polarity=polarity(low),
         summary=bool(ASKS_SUMMARY.search(low)),
         future=bool(ASKS_FUTURE.search(low)),
+        change=bool(ASKS_CHANGE.search(low)),
         grade=bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low)),
     )
 
@@ -310,6 +312,15 @@ SUMMING_UP = re.compile(r"^\W*(?:in summary|overall|in conclusion|to summari[sz]
 ASKS_FUTURE = re.compile(r"\b(?:next|upcoming|forthcoming|will\s+(?:\w+\s+)?(?:be|get|have|take|happen|start|end)|(?:is|are)\s+(?:\w+\s+){0,6}?due"
                          r"|(?:is|are)\s+(?:[\w'’]+\s+){1,3}?(?:planning|intending|going)\s+to)\b", re.I)
 FUTURE = re.compile(r"\b(?:will|shall|next|due|planned|plans? to|planning to|expected|scheduled|intends?|going to|upcoming|forthcoming|future)\b", re.I)
+
+
+# "Has it improved?", "Are fewer children missing school than at the last inspection?"
+ASKS_CHANGE = re.compile(
+    r"\b(?:improved?|got (?:better|worse)|(?:better|worse|fewer|more|less) (?:\w+ ){0,4}?than|still|any longer|no longer|"
+    r"(?:reduced|increased|declined|risen|fallen|grown|moved on)|since (?:the )?(?:last|previous|\d{4}))\b", re.I)
+CHANGE = re.compile(
+    r"\b(?:improv\w*|better|worse|reduc\w*|increas\w*|declin\w*|deteriorat\w*|fewer|no longer|still|remain\w*|"
+    r"since (?:the )?(?:last|previous)|progress\w*|strengthen\w*|now|continu\w*|historically|previously)\b", re.I)
 
 
 # "What steps did the council take?" is answered by something done or planned.
@@ -406,6 +417,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         return 0.7 if q.polarity == "negative" and NEGATIVE.search(sentence) else 0.4
     if q.summary and q.kind in {"what", "yesno"}:
         return 1.0 if SUMMING_UP.search(sentence) else 0.3
+    if q.change and not q.polarity and q.kind in {"what", "yesno"}:
+        return 0.8 if CHANGE.search(sentence) else 0.3
     if q.polarity and q.kind in {"what", "list", "yesno"}:
         # "What went wrong?" is answered by a finding of a fault, not by a neutral or happy one.
         found = {"negative": NEGATIVE, "positive": POSITIVE, "action": ACTION}[q.polarity].search(sentence)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.questions import GRADE_STATEMENT, analyse, grade_verdict
+from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, grade_verdict
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -127,3 +127,11 @@ def test_an_opening_phrase_sets_the_scene_and_the_main_clause_asks():
 def test_what_holds_a_service_back_asks_for_its_faults():
     assert analyse("What was holding back the fostering team?").polarity == "negative"
     assert analyse("What barriers did social workers face?").polarity == "negative"
+
+
+def test_a_question_about_change_is_answered_by_a_finding_of_change():
+    q = analyse("Are fewer children missing school than at the last inspection?")
+    assert q.change and q.kind == "yesno"
+    assert answer_type_score(q, "The number of children missing education has substantially reduced.", set()) > \
+        answer_type_score(q, "Leaders work with schools to identify children missing education.", set())
+    assert not analyse("Who led the inspection?").change
