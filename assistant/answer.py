@@ -346,7 +346,9 @@ def _compare(q: Question, cands: list[Candidate], max_sentences: int) -> list[Ca
                     chosen.append(c)
                     break
     if len(years) < 2:
-        other = next((c for c in cands if c not in chosen and c.year not in years), None)
+        # "Has it changed since 2018?": compared with what came after, most often now.
+        later = [c for c in cands if c not in chosen and c.year and years and c.year > years[0]]
+        other = next(iter(later), None) or next((c for c in cands if c not in chosen and c.year not in years), None)
         if other is not None:
             chosen.append(other)
     return (chosen or cands[:1])[: max(2, max_sentences)]

@@ -205,7 +205,7 @@ def _analyse(text: str) -> Question:
         r"\bname of\b|^\s*(?:and\s+)?(?:which|what) (?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|minister)\b", main
     ):
         kind = "who"
-    elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b|\bfunding\b|\bsalar(?:y|ies)\b|£", main):
+    elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b(?! (?:more |less |enough |much |little )?(?:time|days?|nights?|weeks?|months?|years?))|\bfunding\b|\bsalar(?:y|ies)\b|£", main):
         kind = "money"
     elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", main):
         kind = "number"
@@ -426,7 +426,7 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "compare":
         if q.grade:
             return 1.0 if GRADE_STATEMENT.search(sentence) else 0.3 if GRADE_WORDS.search(sentence) else 0.0
-        return 1.0 if (YEAR.search(sentence) or GRADE_WORDS.search(sentence)) else 0.3
+        return 1.0 if GRADE_WORDS.search(sentence) else 0.8 if (YEAR.search(sentence) or CHANGE.search(sentence)) else 0.5
     return 0.5
 
 

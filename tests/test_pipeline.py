@@ -64,6 +64,12 @@ def test_comparison_gives_each_year(settings):
     assert "(2017)" in a.answer or "(2018)" in a.answer or "2017" in a.answer
 
 
+def test_a_change_since_a_year_is_answered_from_both_years_on_the_subject(settings):
+    a = ask("Has life-story work improved since 2018?", settings=settings)
+    assert "(2018)" in a.answer and "(2024)" in a.answer, a.answer
+    assert all("life-story" in part.lower() for part in a.answer.split(") ")[1:]), a.answer
+
+
 @pytest.mark.parametrize("question", [
     "What grade did Lambeth get in its 2024 inspection?",
     "What was Croydon's children's services budget in 2023?",

@@ -135,3 +135,8 @@ def test_a_question_about_change_is_answered_by_a_finding_of_change():
     assert answer_type_score(q, "The number of children missing education has substantially reduced.", set()) > \
         answer_type_score(q, "Leaders work with schools to identify children missing education.", set())
     assert not analyse("Who led the inspection?").change
+
+
+def test_spending_time_is_not_spending_money():
+    assert analyse("Do children still get to spend time with their birth families?").kind == "yesno"
+    assert analyse("How much did Croydon spend on agency staff?").kind == "money"
