@@ -90,6 +90,17 @@ def test_follow_up_is_resolved_against_the_conversation(settings):
     assert "good" in a.answer.lower() and "care leavers" in a.answer.lower()
 
 
+def test_a_comparison_follow_up_keeps_the_subject_it_compares(settings):
+    history = []
+    for question in ("What grade did Croydon get in 2024?", "And for care leavers?"):
+        a = ask(question, history=history, settings=settings)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": a.answer}]
+    a = ask("How does that compare with 2017?", history=history, settings=settings)
+    assert "(2017)" in a.answer and "inadequate" in a.answer.lower(), a.answer
+    later = a.answer.split("(2024)", 1)[-1]
+    assert "care leavers" in later and "good" in later.lower(), a.answer
+
+
 def test_pronoun_follow_up(settings):
     history = [{"role": "user", "content": "Who was the council leader when the Camden peer support was ordered?"},
                {"role": "assistant", "content": "Croydon council leader Tony Newman said he was pleased [1]."}]
