@@ -244,7 +244,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if ABOUT_ITSELF.match(c.text) and c.typed < 1.0:
             score *= 0.8  # "This letter summarises the findings…": about the document, not a finding
         if q.answered and q.kind != "compare" and _similar(c.text, q.answered):
-            score *= 0.5  # a follow-up wants more than what was just said (a comparison restates it)
+            score *= 0.75  # a follow-up wants more than what was just said (a comparison restates it)
         c.score = score
     cands.sort(key=lambda c: -c.score)
     if q.latest and not q.years and q.kind == "grade":

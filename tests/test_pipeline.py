@@ -101,6 +101,14 @@ def test_a_comparison_follow_up_keeps_the_subject_it_compares(settings):
     assert "care leavers" in later and "good" in later.lower(), a.answer
 
 
+def test_a_follow_up_about_what_was_just_said_may_be_answered_by_the_same_sentence(settings):
+    history = [{"role": "user", "content": "Who was appointed commissioner in 2017?"},
+               {"role": "assistant", "content": "In September 2017, inspectors appointed commissioner Eleanor Brazil "
+                                                "to consider the future of its children's services [1]."}]
+    a = ask("What was she asked to do?", history=history, settings=settings)
+    assert not a.abstained and "consider the future" in a.answer, a.answer
+
+
 def test_pronoun_follow_up(settings):
     history = [{"role": "user", "content": "Who was the council leader when the Camden peer support was ordered?"},
                {"role": "assistant", "content": "Croydon council leader Tony Newman said he was pleased [1]."}]
