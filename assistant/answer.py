@@ -183,7 +183,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if stem(f) in focus_stems:
             focus_stems[stem(f)] *= 3.0
     focus = {stem(f) for f in q.focus}
-    head = {stem(q.focus[-1])} if q.focus else set()  # "the average social worker caseload": a caseload
+    # "the average social worker caseload": a caseload (not the year it was asked about)
+    counted = [f for f in q.focus if not (YEAR.fullmatch(f) or f in MONTH_WORDS)]
+    head = {stem(counted[-1])} if counted else set()
     names = vocab.specific_names(q)
     # The question's words that single out passages (not "Croydon" or "Ofsted" in this corpus).
     specific = {s: w for s, w in focus_stems.items() if vocab.df.get(s, 0) <= 0.35 * vocab.n} or focus_stems

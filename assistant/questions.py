@@ -186,6 +186,10 @@ def analyse(text: str, follow_up: str = "") -> Question:
     return q
 
 
+PERSON_NOUN = (r"(?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|"
+               r"minister|mayor|managers?|members?|heads?|advisers?|workers?|lead)\b")
+
+
 # "When Ofsted visited in 2018, were children…?", "According to the letter, did…?": the
 # question is the main clause; the opening phrase only sets the scene.
 SCENE_SETTING = re.compile(
@@ -202,9 +206,11 @@ def _analyse(text: str) -> Question:
     if re.match(r"^\s*(?:and\s+)?(why|how come)\b", main):
         kind = "why"  # "why was it rated…?" asks for a reason, not the grade
     elif re.match(r"^\s*(?:and\s+)?(who|whom|whose)\b", main) or re.search(
-        r"\bname of\b|^\s*(?:and\s+)?(?:which|what) (?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|minister)\b", main
+        r"\bname of\s+(?:[\w'’-]+\s+){0,5}?" + PERSON_NOUN + r"|^\s*(?:and\s+)?(?:which|what) " + PERSON_NOUN, main
     ):
         kind = "who"
+    elif re.search(r"\bname of\b|\bwhat is (?:it|\w+) called\b", main):
+        kind = "entity"  # "the name of the app": a name, not a person's
     elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b(?! (?:more |less |enough |much |little )?(?:time|days?|nights?|weeks?|months?|years?))|\bfunding\b|\bsalar(?:y|ies)\b|£", main):
         kind = "money"
     elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", main):

@@ -21,6 +21,8 @@ CASES = [
     ("What was the average caseload in the corporate parenting service in 2018?", ["14 to 15"], LETTER, "¶21", "caseload"),
     ("Who is the lead member for children and young people?", ["Maria Gatland"], CABINET, None, "Gatland"),
     ("What proportion of the social care workforce is permanent?", ["80%"], CABINET, None, "80%"),
+    ("What was the average caseload in 2018?", ["14 to 15"], LETTER, "¶21", "caseload"),
+    ("What is the name of Croydon's app for care leavers?", ["Croydon Cares"], CABINET, None, "app"),
 ]
 
 

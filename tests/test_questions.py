@@ -140,3 +140,8 @@ def test_a_question_about_change_is_answered_by_a_finding_of_change():
 def test_spending_time_is_not_spending_money():
     assert analyse("Do children still get to spend time with their birth families?").kind == "yesno"
     assert analyse("How much did Croydon spend on agency staff?").kind == "money"
+
+
+def test_the_name_of_a_thing_is_not_a_person():
+    assert analyse("What is the name of Croydon's app for care leavers?").kind == "entity"
+    assert analyse("What was the name of the new social care director?").kind == "who"
