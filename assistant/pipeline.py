@@ -132,12 +132,15 @@ def clean_history(history: object, settings: Settings) -> list[dict]:
 def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | None = None) -> list[Hit]:
     """Retrieve for a question. A question naming years also searches the documents of each
     of those years on their own, so that other years' passages cannot crowd them out (nor,
-    in a comparison, one year crowd out the other)."""
+    in a comparison, one year crowd out the other); a question about now, the newest year's."""
     query = expand_query(q.text)
     near = vocab.neighbours_of_unknown(q.terms) if vocab is not None else set()
     if near:  # "teenagers": the passages say "adolescents"
         query = f"{query} {' '.join(sorted(near))}"
     years = sorted(set(q.years))
+    if q.latest and not years:  # "is it still inadequate?": the newest sources must be heard
+        dated = [int(info.date[:4]) for info in retriever.documents.values() if info.date[:4].isdigit()]
+        years = [max(dated)] if dated else []
     runs = []
     for year in years:
         docs = {d for d, info in retriever.documents.items() if info.date[:4] == str(year)}

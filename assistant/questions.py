@@ -223,7 +223,8 @@ def _analyse(text: str) -> Question:
         kind = "when"
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"
-    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow did \w+ (?:do|fare)\b", main):
+    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow did \w+ (?:do|fare)\b", main) or re.search(
+            r"^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?:inadequate|outstanding|requires? improvement)\b", main):  # "is it still inadequate?"
         # "Did any of the judgement areas fall short?": the grades, all of them
         kind = "list" if re.search(r"\b(?:judgement|judgment|graded)?\s*(?:areas|grades|ratings|judgements|judgments)\b", main) else "grade"
     elif LIST_WORDS.search(main):
@@ -264,6 +265,9 @@ WH_PHRASE = re.compile(
 )
 
 
+# Nouns that name a relation to something else, which the question names after "of".
+RELATION_NOUN = r"(?:role|purpose|aim|job|function|remit|size|scale|impact|effect|outcome|result|cause|focus|scope|status|quality|cost|level)"
+
 CHANGE_SUBJECT = re.compile(
     r"^\s*(?:and\s+)?how\s+(?:has|have|had|did|does|do)\s+(.+?)\s+(?:changed?|compared?|improved?|developed?|moved?|shifted|evolved?|progressed?|differ(?:ed)?)\b", re.I)
 
@@ -277,6 +281,10 @@ def wh_focus(text: str) -> list[str]:
     share = re.search(r"\b(?:what|which) (?:percentage|proportion|share|number) of\s+([\w'’-]+(?:\s+[\w'’-]+){0,3}?)(?=\s+(?:are|is|were|was|have|has|had|did|do|does|in|on|at|who|that)\b|\s*\?|$)", text, re.I)
     if share:  # "what percentage of care leavers are…": a share of care leavers
         return [w for w in content_words(share.group(1)) if w not in TYPE_WORDS]
+    relation = re.match(r"^\s*(?:and\s+)?(?:what|which)\s+(?:is|was|are|were)\s+the\s+(" + RELATION_NOUN + r")\s+of\s+(?:the\s+|its\s+|their\s+)?"
+                        r"([\w'’-]+(?:\s+[\w'’-]+){0,3}?)(?=\s+(?:in|at|on|for|by|from|during|after|before|since|that|who|which|when)\b|\s*\?|$)", text, re.I)
+    if relation:  # "what is the role of the improvement board?": a role, and whose says which
+        return [w for w in content_words(f"{relation.group(1)} {relation.group(2)}") if w not in TYPE_WORDS]
     changed = CHANGE_SUBJECT.match(text)
     if changed:  # "how has management oversight changed…": what changed is what is asked about
         return [w for w in content_words(changed.group(1)) if w not in TYPE_WORDS]

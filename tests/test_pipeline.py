@@ -23,6 +23,7 @@ CASES = [
     ("What proportion of the social care workforce is permanent?", ["80%"], CABINET, None, "80%"),
     ("What was the average caseload in 2018?", ["14 to 15"], LETTER, "¶21", "caseload"),
     ("What is the name of Croydon's app for care leavers?", ["Croydon Cares"], CABINET, None, "app"),
+    ("What is the role of the improvement board?", ["oversee"], NEWS_2017, None, "improvement board"),
 ]
 
 
@@ -109,6 +110,12 @@ def test_a_follow_up_about_what_was_just_said_may_be_answered_by_the_same_senten
                                                 "to consider the future of its children's services [1]."}]
     a = ask("What was she asked to do?", history=history, settings=settings)
     assert not a.abstained and "consider the future" in a.answer, a.answer
+
+
+def test_a_question_about_now_is_answered_from_the_newest_source(settings):
+    a = ask("Is Croydon still inadequate?", settings=settings)
+    assert a.answer.startswith("No"), a.answer
+    assert a.citations[0].doc == CABINET and "good" in a.citations[0].text.lower()
 
 
 def test_pronoun_follow_up(settings):

@@ -145,3 +145,13 @@ def test_spending_time_is_not_spending_money():
 def test_the_name_of_a_thing_is_not_a_person():
     assert analyse("What is the name of Croydon's app for care leavers?").kind == "entity"
     assert analyse("What was the name of the new social care director?").kind == "who"
+
+
+def test_is_it_still_inadequate_asks_for_a_grade():
+    assert analyse("Is Croydon still inadequate?").kind == "grade"
+    assert analyse("Is the service still struggling?").kind != "grade"
+
+
+def test_the_role_of_something_is_asked_about_that_thing():
+    assert analyse("What is the role of the improvement board?").focus == ["role", "improvement", "board"]
+    assert analyse("What was the purpose of the visit in 2018?").focus == ["purpose", "visit"]
