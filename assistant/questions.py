@@ -187,7 +187,7 @@ def analyse(text: str, follow_up: str = "") -> Question:
 
 
 PERSON_NOUN = (r"(?:inspectors?|persons?|people|officers?|directors?|leaders?|councillors?|commissioner|chair|chief executive|"
-               r"minister|mayor|managers?|members?|heads?|advisers?|workers?|lead)\b")
+               r"minister|mayor|managers?|members?|heads?|advisers?|workers?|lead)")
 
 
 # "When Ofsted visited in 2018, were children…?", "According to the letter, did…?": the
@@ -206,7 +206,7 @@ def _analyse(text: str) -> Question:
     if re.match(r"^\s*(?:and\s+)?(why|how come)\b", main):
         kind = "why"  # "why was it rated…?" asks for a reason, not the grade
     elif re.match(r"^\s*(?:and\s+)?(who|whom|whose)\b", main) or re.search(
-        r"\bname of\s+(?:[\w'’-]+\s+){0,5}?" + PERSON_NOUN + r"|^\s*(?:and\s+)?(?:which|what) " + PERSON_NOUN, main
+        rf"\bname of\s+(?:[\w'’-]+\s+){{0,5}}?{PERSON_NOUN}\b|{PERSON_NOUN}['’]s? name\b|^\s*(?:and\s+)?(?:which|what) {PERSON_NOUN}\b", main
     ):
         kind = "who"
     elif re.search(r"\bname of\b|\bwhat is (?:it|\w+) called\b", main):

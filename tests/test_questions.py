@@ -145,6 +145,7 @@ def test_spending_time_is_not_spending_money():
 def test_the_name_of_a_thing_is_not_a_person():
     assert analyse("What is the name of Croydon's app for care leavers?").kind == "entity"
     assert analyse("What was the name of the new social care director?").kind == "who"
+    assert analyse("What is the lead inspector's name?").kind == "who"
 
 
 def test_is_it_still_inadequate_asks_for_a_grade():
