@@ -180,7 +180,8 @@ def analyse(text: str, follow_up: str = "") -> Question:
         own = _analyse(follow_up)
         if own.kind not in {"what", "yesno"}:
             q.kind = own.kind
-        q.focus = [w for w in content_words(follow_up) if w not in TYPE_WORDS] or q.focus
+        # "And in 2024?" names no new focus: the earlier question's stays
+        q.focus = [w for w in content_words(follow_up) if w not in TYPE_WORDS and not YEAR.fullmatch(w)] or q.focus
         if q.kind == "when" and not YEAR.search(follow_up):
             q.years = []  # "when did her involvement end?" asks for the time: the year talked of before is no limit
     return q
@@ -213,7 +214,8 @@ def _analyse(text: str) -> Question:
         kind = "entity"  # "the name of the app": a name, not a person's
     elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b(?! (?:more |less |enough |much |little )?(?:time|days?|nights?|weeks?|months?|years?))|\bfunding\b|\bsalar(?:y|ies)\b|£", main):
         kind = "money"
-    elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", main):
+    elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|"
+                   r"\bwhat (?:is|was|are|were) the (?:[\w'’-]+ ){0,3}?(?:rate|percentage|proportion)\b|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", main):
         kind = "number"
     elif re.match(r"^\s*(?:and\s+)?where\b", main) or re.search(r"^\s*(?:and\s+)?(?:which|what) (?:\w+ )?(?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", main):
         kind = "entity"
@@ -253,7 +255,7 @@ def _analyse(text: str) -> Question:
 
 
 WH_PHRASE = re.compile(
-    r"^\s*(?:(?:what|which)\s+(?:is|was|are|were)\s+the\s+((?:[\w'’-]+\s*){1,4}?)(?=\s+(?:in|of|for|at|on|by|from|during|after|before|since|that|who|which|when)\b|\s*\?|$)"
+    r"^\s*(?:(?:what|which)\s+(?:is|was|are|were)\s+the\s+([\w'’-]+(?:\s+[\w'’-]+){0,3}?)(?=\s+(?:in|of|for|at|on|by|from|during|after|before|since|that|who|which|when)\b|\s*\?|$)"
     r"|(?:which|what)\s+((?:[\w'’-]+\s+){0,3}?)(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|should)\b"
     r"|(?:and\s+)?(?:who|whom)\s+(?:is|are|was|were)\s+((?:[\w'’-]+\s*){1,4})"
     r"|(?:and\s+)?(?:who|whom)\s+(?:did\s+)?([\w'’-]+)"
@@ -266,7 +268,7 @@ WH_PHRASE = re.compile(
 
 
 # Nouns that name a relation to something else, which the question names after "of".
-RELATION_NOUN = r"(?:role|purpose|aim|job|function|remit|size|scale|impact|effect|outcome|result|cause|focus|scope|status|quality|cost|level)"
+RELATION_NOUN = r"(?:role|purpose|aim|job|function|remit|size|scale|impact|effect|outcome|result|cause|focus|scope|status|quality|cost|level|rate|percentage|proportion|share|number|total)"
 
 CHANGE_SUBJECT = re.compile(
     r"^\s*(?:and\s+)?how\s+(?:has|have|had|did|does|do)\s+(.+?)\s+(?:changed?|compared?|improved?|developed?|moved?|shifted|evolved?|progressed?|differ(?:ed)?)\b", re.I)

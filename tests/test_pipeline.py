@@ -118,6 +118,13 @@ def test_a_question_about_now_is_answered_from_the_newest_source(settings):
     assert a.citations[0].doc == CABINET and "good" in a.citations[0].text.lower()
 
 
+def test_a_follow_up_to_another_year_refuses_when_that_year_gives_no_figure(settings):
+    history = [{"role": "user", "content": "What was the agency rate in 2019?"},
+               {"role": "assistant", "content": "An agency rate of 41% [1]."}]
+    a = ask("And in 2024?", history=history, settings=settings)
+    assert a.abstained and "figure" in a.answer, a.answer
+
+
 def test_pronoun_follow_up(settings):
     history = [{"role": "user", "content": "Who was the council leader when the Camden peer support was ordered?"},
                {"role": "assistant", "content": "Croydon council leader Tony Newman said he was pleased [1]."}]

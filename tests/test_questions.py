@@ -156,3 +156,13 @@ def test_is_it_still_inadequate_asks_for_a_grade():
 def test_the_role_of_something_is_asked_about_that_thing():
     assert analyse("What is the role of the improvement board?").focus == ["role", "improvement", "board"]
     assert analyse("What was the purpose of the visit in 2018?").focus == ["purpose", "visit"]
+
+
+def test_a_rate_asks_for_a_figure_of_the_thing_named():
+    q = analyse("What was the agency rate in 2024?")
+    assert q.kind == "number" and q.focus == ["agency"]
+    assert analyse("What is the rate of re-referrals?").focus == ["re-referrals"]
+
+
+def test_a_follow_up_naming_only_a_year_keeps_the_earlier_focus():
+    assert analyse("What was the agency rate in 2024?", "And in 2024?").focus == ["agency"]
