@@ -21,6 +21,7 @@ ABOUT_ITSELF = re.compile(
     r"^\W*(?:\d+(?:\.\d+)*\s+)?(?:this|the purpose of this)\s+(?:report|letter|paper|document|note|briefing|appendix)\s+"
     r"(?:is to\s+)?(?:summari[sz]es|advises|sets out|describes|outlines|provides|presents|informs|updates|asks|seeks)\b", re.I)
 PASSAGES_CONSIDERED = 40
+LABELLED_NAME = re.compile(r"^[A-Za-z][\w '’-]{1,40}:\s*(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Miss)\.?\s+)?[A-Z][a-z]+")
 # A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
 MIN_EXTRA_WORDS = 4  # reranked with the question's own features before sentences are picked
 
@@ -296,6 +297,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if q.kind == "compare" or len(set(q.years)) >= 2:
         return _compare(q, cands, max_sentences)
     chosen = [best]
+    if q.kind == "who" and best.typed == 1.0 and LABELLED_NAME.match(best.text):
+        return chosen  # "Lead inspector: Christine Kennet": the document's own label answers whole
     words = len(best.text.split())
     for c in cands[1:]:
         if len(chosen) >= max_sentences or c.score < 0.85 * best.score:

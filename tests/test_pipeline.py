@@ -55,6 +55,11 @@ def test_contract_of_to_dict(settings):
     assert {int(n) for n in re.findall(r"\[(\d+)\]", d["answer"])} == {c["n"] for c in d["citations"]}
 
 
+def test_a_labelled_name_is_the_whole_answer_to_who(settings):
+    a = ask("Who led the 2024 inspection?", settings=settings)
+    assert a.answer == "Lead inspector: Christine Kennet, His Majesty's Inspector [1].", a.answer
+
+
 def test_list_questions_get_the_list(settings):
     a = ask("What needs to improve according to the 2024 inspection?", settings=settings)
     for item in ("out of hours", "Consistency of practitioners", "Sufficiency of accommodation", "early help"):
