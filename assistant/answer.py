@@ -239,7 +239,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.9  # a rewrite of another document here: cite the primary source
         if q.typed and c.typed == 0.0:
             # "When did her involvement end?" may be answered by an event, not a date.
-            score *= 0.9 if q.kind == "when" else 0.6
+            score *= 0.8 if q.kind == "when" else 0.6
         if not c.covered:
             score *= 0.5  # about something else than the names the question gives
         if c.text.rstrip().endswith(":") and q.kind != "list":

@@ -60,6 +60,11 @@ def test_a_labelled_name_is_the_whole_answer_to_who(settings):
     assert a.answer == "Lead inspector: Christine Kennet, His Majesty's Inspector [1].", a.answer
 
 
+def test_a_when_question_is_answered_by_a_sentence_with_a_date(settings):
+    a = ask("When did Croydon become good?", settings=settings)
+    assert "March 2020" in a.answer.split("[1]")[0], a.answer
+
+
 def test_list_questions_get_the_list(settings):
     a = ask("What needs to improve according to the 2024 inspection?", settings=settings)
     for item in ("out of hours", "Consistency of practitioners", "Sufficiency of accommodation", "early help"):
