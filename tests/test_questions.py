@@ -162,6 +162,7 @@ def test_a_rate_asks_for_a_figure_of_the_thing_named():
     q = analyse("What was the agency rate in 2024?")
     assert q.kind == "number" and q.focus == ["agency"]
     assert analyse("What is the rate of re-referrals?").focus == ["re-referrals"]
+    assert analyse("What is the accounting rate of return?").kind != "number"  # a concept, not a figure
 
 
 def test_a_follow_up_naming_only_a_year_keeps_the_earlier_focus():
