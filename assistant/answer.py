@@ -20,10 +20,11 @@ TYPE_STEMS = frozenset(stem(w) for w in TYPE_WORDS)
 ABOUT_ITSELF = re.compile(
     r"^\W*(?:\d+(?:\.\d+)*\s+)?(?:this|the purpose of this)\s+(?:report|letter|paper|document|note|briefing|appendix)\s+"
     r"(?:is to\s+)?(?:summari[sz]es|advises|sets out|describes|outlines|provides|presents|informs|updates|asks|seeks)\b", re.I)
-PASSAGES_CONSIDERED = 40
-LABELLED_NAME = re.compile(r"^[A-Za-z][\w '’-]{1,40}:\s*(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Miss)\.?\s+)?[A-Z][a-z]+")
+PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
 # A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
-MIN_EXTRA_WORDS = 4  # reranked with the question's own features before sentences are picked
+MIN_EXTRA_WORDS = 4
+# "Lead inspector: Christine Kennet": a document's own label before a name.
+LABELLED_NAME = re.compile(r"^[A-Za-z][\w '’-]{1,40}:\s*(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Miss)\.?\s+)?[A-Z][a-z]+")
 
 
 @dataclass
@@ -352,8 +353,8 @@ def _compare(q: Question, cands: list[Candidate], max_sentences: int) -> list[Ca
                     break
     if len(years) < 2:
         # "Has it changed since 2018?": compared with what came after, most often now.
-        later = [c for c in cands if c not in chosen and c.year and years and c.year > years[0]]
-        other = next(iter(later), None) or next((c for c in cands if c not in chosen and c.year not in years), None)
+        later = next((c for c in cands if c not in chosen and c.year and years and c.year > years[0]), None)
+        other = later or next((c for c in cands if c not in chosen and c.year not in years), None)
         if other is not None:
             chosen.append(other)
     return (chosen or cands[:1])[: max(2, max_sentences)]

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answer import Vocabulary, compose
+from assistant.answer import Vocabulary, compose, doc_year
 from assistant.conversation import follow_up_words, last_answer, new_subject, resolve
 from assistant.embedding import Embedder
 from assistant.generate import stream_generate
@@ -139,11 +139,11 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
         query = f"{query} {' '.join(sorted(near))}"
     years = sorted(set(q.years))
     if q.latest and not years:  # "is it still inadequate?": the newest sources must be heard
-        dated = [int(info.date[:4]) for info in retriever.documents.values() if info.date[:4].isdigit()]
+        dated = [y for y in map(doc_year, retriever.documents.values()) if y]
         years = [max(dated)] if dated else []
     runs = []
     for year in years:
-        docs = {d for d, info in retriever.documents.items() if info.date[:4] == str(year)}
+        docs = {d for d, info in retriever.documents.items() if doc_year(info) == year}
         if docs:
             own = YEAR.sub(lambda m, y=year: m.group(0) if int(m.group(0)) == y else "", query)
             runs.append(retriever.search(own, k, docs=docs))
