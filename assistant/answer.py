@@ -353,7 +353,10 @@ def _compare(q: Question, cands: list[Candidate], max_sentences: int) -> list[Ca
                     break
     if len(years) < 2:
         # "Has it changed since 2018?": compared with what came after, most often now.
-        later = next((c for c in cands if c not in chosen and c.year and years and c.year > years[0]), None)
+        after = [c for c in cands if c not in chosen and c.year and years and c.year > years[0]]
+        newest = [c for c in after if c.year == max(x.year for x in after)]
+        # the newest year says where things stand, unless it answers much worse than a year between
+        later = newest[0] if newest and newest[0].score >= 0.8 * after[0].score else after[0] if after else None
         other = later or next((c for c in cands if c not in chosen and c.year not in years), None)
         if other is not None:
             chosen.append(other)
@@ -425,7 +428,7 @@ def _unsupported(q: Question, cands: list[Candidate]) -> str:
         return "It reports what has happened, and nothing in it says what is planned for this."
     if q.about and _overlap({stem(w): 1.0 for w in q.about}, _stems(f"{best.hit.chunk.heading} {best.hit.chunk.text}")) < 0.5:
         return f"Nothing in it is about {' '.join(q.about)}."
-    if q.years and not best.on_year:
+    if q.years and not (best.on_year or q.kind == "compare" and any(c.on_year for c in cands[:PASSAGES_CONSIDERED])):
         return f"Nothing in it covers {', '.join(map(str, sorted(set(q.years))))} on this."
     if not best.covered:
         return "No passage about what the question names answers it."

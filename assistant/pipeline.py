@@ -138,16 +138,18 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
     if near:  # "teenagers": the passages say "adolescents"
         query = f"{query} {' '.join(sorted(near))}"
     years = sorted(set(q.years))
-    if q.latest and not years:  # "is it still inadequate?": the newest sources must be heard
-        dated = [y for y in map(doc_year, retriever.documents.values()) if y]
-        years = [max(dated)] if dated else []
+    named = len(years)
+    dated = [y for y in map(doc_year, retriever.documents.values()) if y]
+    # "is it still inadequate?", "has it changed since 2018?": the newest sources must be heard
+    if dated and (q.latest and not years or q.kind == "compare" and len(years) == 1):
+        years = sorted(set(years) | {max(dated)})
     runs = []
     for year in years:
         docs = {d for d, info in retriever.documents.items() if doc_year(info) == year}
         if docs:
             own = YEAR.sub(lambda m, y=year: m.group(0) if int(m.group(0)) == y else "", query)
             runs.append(retriever.search(own, k, docs=docs))
-    if len(years) < 2 or not runs:
+    if named < 2 or not runs:
         runs.append(retriever.search(query, k))
     merged: dict[str, Hit] = {}
     for rank in range(k):  # interleave the runs, best first

@@ -147,7 +147,18 @@ def expand_query(text: str) -> str:
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     w = word.lower()
-    return NORMALISE.get(w) or _stemmer().stemWord(w)
+    return NORMALISE.get(w) or snowball(w)
+
+
+UNDOUBLE = re.compile(r"([bdfgmnprt])\1$")
+
+
+@lru_cache(maxsize=65536)
+def snowball(word: str) -> str:
+    """The Snowball stem, made consistent: Snowball undoubles the consonant left by "-ing"/"-ed"
+    ("staffing" -> "staf") but not the bare word ("staff"); both are undoubled here, so
+    "staffing problems" finds "staff turnover". BM25 tokenises with it too."""
+    return UNDOUBLE.sub(r"\1", _stemmer().stemWord(word))
 
 
 @lru_cache(maxsize=1)
@@ -235,6 +246,8 @@ def _analyse(text: str) -> Question:
         kind = "yesno"
     else:
         kind = "what"
+    if kind in {"yesno", "what", "grade"} and len(set(years)) == 1 and SINCE_THEN.search(main):
+        kind = "compare"  # "are they happier now than in 2018?": that year, and what came after
     tokens = t.split()
     names = [w.strip("?,.!;:'’\"()") for i, w in enumerate(tokens) if i > 0 and w[:1].isupper()]
     return Question(
@@ -244,7 +257,7 @@ def _analyse(text: str) -> Question:
         latest=bool(LATEST_WORDS.search(low)),
         terms=content_words(t),
         names=[n for n in names if n and n.lower() not in STOPWORDS and n.lower() not in MONTH_WORDS],
-        focus=wh_focus(t),
+        focus=wh_focus(t) or (compared_subject(main) if kind == "compare" else []),
         focus_is_noun=_asks_for_role(t),
         polarity=polarity(low),
         summary=bool(ASKS_SUMMARY.search(low)),
@@ -299,6 +312,20 @@ def wh_focus(text: str) -> list[str]:
     return [w for w in content_words(phrase) if w not in TYPE_WORDS]
 
 
+# What a comparison is about comes before what it is compared with: "has accommodation for care
+# leavers got better since 2018?" compares accommodation, not betterment.
+COMPARED_WITH = re.compile(r"\b(?:since|than|now|compared?|comparison|between|versus|vs|back in)\b", re.I)
+CHANGE_VERBS = frozenset("got get getting become became changed change moved improved improve better worse "
+                         "worsened declined developed differ different".split())
+
+
+def compared_subject(main: str) -> list[str]:
+    head = re.sub(r"^\s*(?:and\s+)?(?:has|have|had|is|are|was|were|did|do|does|how)\s+", "", main)
+    m = COMPARED_WITH.search(head)
+    words = [w for w in content_words(head[: m.start()] if m else head) if w not in CHANGE_VERBS and not YEAR.fullmatch(w)]
+    return [w for w in words if w not in TYPE_WORDS]
+
+
 # Questions after what went wrong or well, and the words findings of each kind are written in.
 ASKS_NEGATIVE = re.compile(
     r"\b(wrong|problems?|weakness(?:es)?|concerns?|concerned|worr(?:y|ies|ied)|criticis\w*|failings?|failures?|"
@@ -337,6 +364,11 @@ ASKS_CHANGE = re.compile(
 CHANGE = re.compile(
     r"\b(?:improv\w*|better|worse|reduc\w*|increas\w*|declin\w*|deteriorat\w*|fewer|no longer|still|remain\w*|"
     r"since (?:the )?(?:last|previous)|progress\w*|strengthen\w*|now|continu\w*|historically|previously)\b", re.I)
+
+
+# One year set against what came after it: "since 2018", "back in 2018, and do they now?"
+SINCE_THEN = re.compile(
+    r"\bsince\s+(?:[\w'’-]+\s+){0,5}?(?:19|20)\d\d\b|\b(?:now|today|these days|nowadays|any (?:more|longer)|no longer)\b", re.I)
 
 
 # "What steps did the council take?" is answered by something done or planned.
@@ -442,7 +474,7 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "compare":
         if q.grade:
             return 1.0 if GRADE_STATEMENT.search(sentence) else 0.3 if GRADE_WORDS.search(sentence) else 0.0
-        return 1.0 if GRADE_WORDS.search(sentence) else 0.8 if (YEAR.search(sentence) or CHANGE.search(sentence)) else 0.5
+        return 0.5
     return 0.5
 
 

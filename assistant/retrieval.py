@@ -10,6 +10,7 @@ import re
 import numpy as np
 
 from assistant.embedding import Embedder
+from assistant.questions import snowball
 from assistant.store import StoredIndex
 from assistant.types import Chunk, DocumentInfo, Hit
 
@@ -18,10 +19,9 @@ QUOTE_COSINE = 0.5
 
 
 def _tokenizer():
-    import Stemmer
     from bm25s.tokenization import Tokenizer
 
-    return Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+    return Tokenizer(stemmer=snowball, stopwords="en")
 
 
 class LexicalRetriever:

@@ -83,6 +83,12 @@ def test_a_change_since_a_year_is_answered_from_both_years_on_the_subject(settin
     assert all("life-story" in part.lower() for part in a.answer.split(") ")[1:]), a.answer
 
 
+def test_one_year_against_now_answers_from_that_year_and_the_newest(settings):
+    a = ask("Were managers approachable for staff back in 2018, and are they now?", settings=settings)
+    assert "(2018)" in a.answer and "(2024)" in a.answer, a.answer
+    assert "managers" in a.answer.split("(2024)")[0] and "approachable" in a.answer.split("(2024)")[1], a.answer
+
+
 @pytest.mark.parametrize("question", [
     "What grade did Lambeth get in its 2024 inspection?",
     "What was Croydon's children's services budget in 2023?",

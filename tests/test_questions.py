@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, grade_verdict
+from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, grade_verdict, stem
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -167,3 +167,26 @@ def test_a_rate_asks_for_a_figure_of_the_thing_named():
 
 def test_a_follow_up_naming_only_a_year_keeps_the_earlier_focus():
     assert analyse("What was the agency rate in 2024?", "And in 2024?").focus == ["agency"]
+
+
+def test_a_word_and_its_ing_and_ed_forms_share_a_stem():
+    assert stem("staffing") == stem("staff") == stem("staffed")  # Snowball alone gives "staf" and "staff"
+    assert stem("planning") == stem("plan") and stem("led") == stem("lead")
+
+
+@pytest.mark.parametrize("text, subject", [
+    ("Are social workers happier in their jobs now than they were in 2018?", ["social", "workers", "happier", "jobs"]),
+    ("Has accommodation for care leavers got better or worse since 2018?", ["accommodation", "care", "leavers"]),
+    ("Did staff find their managers approachable back in 2018, and do they now?", ["staff", "find", "managers", "approachable"]),
+])
+def test_one_year_against_now_is_a_comparison_of_its_subject(text, subject):
+    q = analyse(text)
+    assert q.kind == "compare" and q.focus == subject
+
+
+@pytest.mark.parametrize("text", [
+    "Had things got better or worse since the previous inspection, according to the 2017 report?",  # 2017 is the source
+    "Did senior managers know what work still needed to be done in 2018?",  # "still" inside the question
+])
+def test_a_year_that_names_the_source_is_not_a_comparison(text):
+    assert analyse(text).kind != "compare"

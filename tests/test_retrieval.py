@@ -35,6 +35,13 @@ def test_lexical_finds_exact_figures(engine):
     assert "41%" in hits[0].chunk.text
 
 
+def test_a_word_and_its_ing_form_match_in_bm25():
+    from assistant.retrieval import LexicalRetriever
+
+    bm25 = LexicalRetriever().fit(["The turnover of staff is high.", "Caseloads are manageable."])
+    assert [i for i, _ in bm25.search("staffing", 2)] == [0]  # "staffing" finds "staff", and nothing else
+
+
 def test_news_rewrite_collapses_into_the_primary_letter(engine):
     hits = engine.retriever.search("Staff morale in the leaving care service is high", 10)
     docs = [h.chunk.doc for h in hits]
