@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from assistant.abbreviations import find_abbreviations
 from assistant.chunking import split_sentences
 from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
@@ -20,6 +21,13 @@ TYPE_STEMS = frozenset(stem(w) for w in TYPE_WORDS)
 ABOUT_ITSELF = re.compile(
     r"^\W*(?:\d+(?:\.\d+)*\s+)?(?:this|the purpose of this)\s+(?:report|letter|paper|document|note|briefing|appendix)\s+"
     r"(?:is to\s+)?(?:summari[sz]es|advises|sets out|describes|outlines|provides|presents|informs|updates|asks|seeks)\b", re.I)
+# How the inspection was done ("A range of evidence was considered during the visit…", "The visit
+# was the fourth monitoring visit…"): it answers questions about the method, not about findings.
+ABOUT_METHOD = re.compile(
+    r"^\W*(?:a range of evidence|evidence (?:was|were)|we (?:also )?considered|during (?:the course of )?(?:this|the) visit|"
+    r"inspectors (?:reviewed|considered|looked at|met|spoke)|the inspectors were|the visit was the|this (?:visit|inspection) (?:was|is) the)\b", re.I)
+ASKS_METHOD = re.compile(r"\b(?:evidence|sources?|methods?|look(?:ed|ing)? at|focus(?:ed|sed)? on|review(?:ed)?|consider(?:ed)?|"
+                         r"which (?:monitoring )?(?:visit|inspection)|(?:first|second|third|fourth|fifth) (?:monitoring )?visit)\b", re.I)
 PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
 # A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
 MIN_EXTRA_WORDS = 4
@@ -64,6 +72,22 @@ class Vocabulary:
             self.doc_stems.setdefault(c.doc, set()).update(stems | self.title_stems.get(c.doc, set()))
         self.n = max(1, len(chunks))
         self.neighbours = None  # a WordNeighbours, for question words the collection never uses
+        # "IROs" and "independent reviewing officers" stand for each other wherever the collection says so
+        self.abbreviations = {stem(short): (long, _stems(long)) for short, long in find_abbreviations(c.text for c in chunks).items()}
+
+    def with_abbreviations(self, stems: set[str]) -> set[str]:
+        """The stems, plus the other form of each abbreviation they hold (short or long)."""
+        out = set(stems)
+        for short, (_, long) in self.abbreviations.items():
+            if short in stems or long <= stems:
+                out |= long | {short}
+        return out
+
+    def other_forms(self, text: str) -> list[str]:
+        """The other form of each abbreviation in a text, to search for too ("IROs" -> "independent reviewing officers")."""
+        stems = _stems(text)
+        return [long if short in stems else short for short, (long, long_stems) in self.abbreviations.items()
+                if short in stems or long_stems <= stems]
 
     def neighbours_of_unknown(self, terms: list[str]) -> set[str]:
         """The collection's words nearest in meaning to the terms it never uses ("staffing" -> staff)."""
@@ -174,6 +198,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     q_stems = {stem(t): vocab.idf(stem(t)) for t in q.terms}
     for word in vocab.neighbours_of_unknown(q.terms):  # the collection's own words for what was asked
         q_stems.setdefault(stem(word), vocab.idf(stem(word)))
+    for s in vocab.with_abbreviations(set(q_stems)) - set(q_stems):
+        q_stems[s] = vocab.idf(s)
     # Sentences are scored with the asked-for words weighing triple, and without the
     # years and months that set the scene (the year filter deals with those).
     focus_stems = {s: w for s, w in q_stems.items() if not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
@@ -181,10 +207,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         focus_stems = {s: w for s, w in focus_stems.items() if s not in TYPE_STEMS} or focus_stems
     if q.kind == "when":
         focus_stems = dict(q_stems)
-    for f in q.focus:
-        if stem(f) in focus_stems:
-            focus_stems[stem(f)] *= 3.0
-    focus = {stem(f) for f in q.focus}
+    focus = vocab.with_abbreviations({stem(f) for f in q.focus})
+    for s in focus & set(focus_stems):
+        focus_stems[s] *= 3.0
     # "the average social worker caseload": a caseload (not the year it was asked about)
     counted = [f for f in q.focus if not (YEAR.fullmatch(f) or f in MONTH_WORDS)]
     head = {stem(counted[-1])} if counted else set()
@@ -195,11 +220,12 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     q_pairs = _pairs(q.terms)
     newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits[:PASSAGES_CONSIDERED]), default=0)
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
+    asks_method = q.kind == "who" or bool(ASKS_METHOD.search(q.text))  # who inspected is part of how
     for c in cands:
         chunk = c.hit.chunk
         info = documents.get(chunk.doc)
         if chunk.id not in passage_cache:
-            context = _stems(f"{info.title if info else ''} {chunk.heading} {chunk.text}")
+            context = vocab.with_abbreviations(_stems(f"{info.title if info else ''} {chunk.heading} {chunk.text}"))
             passage_cache[chunk.id] = (_overlap(q_stems, context), year_match(q, chunk.text + " " + chunk.heading, info),
                                        doc_year(info), context)
         p_lex, p_year, year, _ = passage_cache[chunk.id]
@@ -212,8 +238,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
                                   len(heading & set(q_stems)) / len(heading) if len(heading) >= 2 else 0.0,
                                   0.7 * _overlap(specific, _stems(lead)) if lead.endswith(":") else 0.0)
         words = content_words(c.text)
-        sentence_stems = {stem(w) for w in words}
-        before = _stems(c.previous) - sentence_stems if c.previous else set()
+        sentence_stems = vocab.with_abbreviations({stem(w) for w in words})
+        before = vocab.with_abbreviations(_stems(c.previous)) - sentence_stems if c.previous else set()
         # Words of the document's own title (its subject) say little about which sentence answers.
         title = vocab.title_stems.get(chunk.doc, set())
         c.lexical = (_overlap(focus_stems, sentence_stems - title) + 0.3 * _overlap(focus_stems, sentence_stems & title)
@@ -245,7 +271,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.5  # about something else than the names the question gives
         if c.text.rstrip().endswith(":") and q.kind != "list":
             score *= 0.5  # a lead-in ("…were as follows:") says nothing by itself
-        if ABOUT_ITSELF.match(c.text) and c.typed < 1.0:
+        if (ABOUT_ITSELF.match(c.text) or ABOUT_METHOD.match(c.text) and not asks_method) and c.typed < 1.0:
             score *= 0.8  # "This letter summarises the findings…": about the document, not a finding
         if q.answered and q.kind != "compare" and _similar(c.text, q.answered):
             score *= 0.75  # a follow-up wants more than what was just said (a comparison restates it)
@@ -422,7 +448,7 @@ def _unsupported(q: Question, cands: list[Candidate]) -> str:
     best = cands[0]
     if q.typed and best.typed == 0.0 and q.kind != "when":
         kind = {"who": "a name", "when": "a date", "duration": "a length of time", "number": "a figure",
-                "money": "an amount of money", "grade": "a grade"}[q.kind]
+                "money": "an amount of money", "grade": "a grade", "entity": "a name"}[q.kind]
         return f"No passage gives {kind} for this."
     if q.future and not FUTURE.search(best.text):
         return "It reports what has happened, and nothing in it says what is planned for this."

@@ -137,6 +137,9 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
     near = vocab.neighbours_of_unknown(q.terms) if vocab is not None else set()
     if near:  # "teenagers": the passages say "adolescents"
         query = f"{query} {' '.join(sorted(near))}"
+    forms = vocab.other_forms(q.text) if vocab is not None else []
+    if forms:  # "IROs": some passages say "independent reviewing officers"
+        query = f"{query} {' '.join(forms)}"
     years = sorted(set(q.years))
     named = len(years)
     dated = [y for y in map(doc_year, retriever.documents.values()) if y]

@@ -57,3 +57,23 @@ def test_a_share_of_something_else_is_refused():
                "Leaders have successfully increased the permanent social care workforce to 80%.",
                "Most care leavers are supported well by their personal advisers.")
     assert a.abstained and "figure" in a.text
+
+
+def test_an_abbreviation_finds_its_long_form_and_back():
+    defined = "Social workers meet independent reviewing officers (IROs) each month."
+    finding = "IROs now challenge plans that drift."
+    a = answer("What do independent reviewing officers challenge?", defined, "Plans are written with families.", finding)
+    assert "challenge plans that drift" in a.text, a.text
+
+
+def test_how_the_inspection_was_done_does_not_answer_a_question_about_findings():
+    a = answer("Were care plans for children any good in 2024?",
+               "A range of evidence was considered during the visit, including care plans for children.",
+               "Care plans for children are clear and up to date in 2024.")
+    assert a.text.startswith("Care plans for children are clear"), a.text
+
+
+def test_a_which_organisation_question_without_any_name_is_refused_saying_so():
+    a = answer("Which organisation runs the fostering service?", "The fostering service is run well and carers are supported.",
+               threshold=0.0)
+    assert a.abstained and "No passage gives a name" in a.text, a.text

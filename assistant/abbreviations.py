@@ -1,0 +1,50 @@
+"""Abbreviations a collection defines ("independent reviewing officers (IROs)"), so that a
+question in one form finds a passage in the other.
+
+The definitions are found with the Schwartz–Hearst rule (Schwartz and Hearst, 2003): the
+short form in brackets, the long form the shortest run of words before it whose letters
+spell the short form in order, its first letter starting a word. (The PyPI package
+`abbreviations` implements the same rule but configures the root logger on import.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# "independent reviewing officers (IROs)": words, then a bracketed short form with two capitals
+DEFINED = re.compile(r"((?:[A-Za-z][\w'’,-]*[ \t]+){1,10})\(([A-Za-z][A-Za-z&]{1,9})\)")
+
+
+def long_form(short: str, before: str) -> str | None:
+    """The words at the end of `before` that the short form abbreviates, or None."""
+    letters = [c.lower() for c in short if c.isalpha()]
+    text = before.lower().rstrip()
+    s, i = len(letters) - 1, len(text) - 1
+    while s >= 0:
+        # the first letter must start a word; the others may fall anywhere in order
+        while i >= 0 and (text[i] != letters[s] or (s == 0 and i > 0 and text[i - 1].isalnum())):
+            i -= 1
+        if i < 0:
+            return None
+        i, s = i - 1, s - 1
+    found = text[i + 1:]
+    words = found.split()
+    if len(words) > min(len(letters) + 5, 2 * len(letters)) or len(words) < 2:
+        return None
+    return found
+
+
+def find_abbreviations(texts: Iterable[str]) -> dict[str, str]:
+    """Short form (lower case, without a plural "s") -> long form, for each one defined in the texts."""
+    out: dict[str, str] = {}
+    for text in texts:
+        for m in DEFINED.finditer(text):
+            short = m.group(2)
+            if sum(c.isupper() for c in short) < 2:
+                continue  # "(see)", "(Cafcass)": a word in brackets, not an initialism
+            singular = short[:-1] if short.endswith("s") and short[:-1].isupper() else short
+            found = long_form(singular, m.group(1))
+            if found:
+                out.setdefault(singular.lower(), found)
+    return out

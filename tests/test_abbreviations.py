@@ -1,0 +1,19 @@
+"""Abbreviations a collection defines, found by the Schwartz–Hearst rule."""
+
+from assistant.abbreviations import find_abbreviations, long_form
+
+
+def test_long_form_is_the_shortest_run_of_words_spelling_the_short_form():
+    assert long_form("IRO", "meetings with managers and independent reviewing officers ") == "independent reviewing officers"
+    assert long_form("DfE", "The Department for Education ") == "department for education"
+    assert long_form("MASH", "early help triage in the multi-agency safeguarding hub ") == "multi-agency safeguarding hub"
+    assert long_form("XYZ", "nothing that spells it ") is None
+
+
+def test_definitions_are_found_in_text_and_plurals_are_singular():
+    found = find_abbreviations([
+        "Social workers update assessments, and independent reviewing officers (IROs) ensure plans are met.",
+        "The Department for Education (DfE) issued an order.",
+        "Inspectors (see above) met the Children and Family Court Advisory and Support Service (Cafcass).",
+    ])
+    assert found == {"iro": "independent reviewing officers", "dfe": "department for education"}
