@@ -40,7 +40,9 @@ GRADE_STATEMENT = re.compile(
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|double[sd]?)\b", re.I)
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTHS}(?:\s+\d{{4}})?|{MONTHS}\s+\d{{4}}|(?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b")
-NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|[A-Z]\.))+\b")
+# A capitalised word of a name: "Brenda", "McLaughlin", "O'Brien", "Jenny-ellen"
+NAME_WORD = r"(?:O['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Za-z][a-z]+)*"
+NAME = re.compile(rf"\b{NAME_WORD}(?:\s+(?:{NAME_WORD}|[A-Z]\.))+\b")
 TITLE_WORDS = frozenset("""executive mayor lead member chief director corporate council cabinet department education
     children young people services service borough london croydon ofsted inspector inspectors majesty majesty's his her
     head deputy interim government care social the local authority report appendix inspection panel framework
@@ -430,9 +432,14 @@ def grade_verdict(question: str, sentence: str) -> str:
     return "Yes" if same else "No"
 
 
+SECOND_IN_COMMAND = re.compile(r"^\W*(?:the\s+)?(?:deputy|assistant|vice)[- ]", re.I)  # "Deputy lead inspector: …"
+
+
 def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[str] = frozenset()) -> float:
     """1.0 when the sentence holds the kind of thing asked for, 0.0 when it plainly does not."""
     if q.kind == "who":
+        if SECOND_IN_COMMAND.match(sentence) and not re.search(r"\b(?:deputy|assistant|vice)\b", q.text, re.I):
+            return 0.5  # "Deputy lead inspector: …" did not lead; asked who led, the lead inspector answers
         if has_person_name(sentence, common):
             # "who led the visit?": a name beside the verb asked about beats a name elsewhere
             verb = WHO_VERB.match(q.text)

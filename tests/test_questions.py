@@ -190,3 +190,19 @@ def test_one_year_against_now_is_a_comparison_of_its_subject(text, subject):
 ])
 def test_a_year_that_names_the_source_is_not_a_comparison(text):
     assert analyse(text).kind != "compare"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Lead inspector: Brenda McLaughlin, Her Majesty's Inspector",
+    "Lead inspector: Jenny-ellen Scotland, His Majesty's Inspector",
+    "The review was chaired by Mary O'Brien.",
+])
+def test_names_with_inner_capitals_hyphens_and_apostrophes_are_names(sentence):
+    assert answer_type_score(analyse("Who was the lead inspector?"), sentence) == 1.0
+
+
+def test_a_deputy_did_not_lead():
+    q = analyse("Who led the inspection?")
+    lead, deputy = "Lead inspector: Linda Steele", "Deputy lead inspector: Marcie Taylor"
+    assert answer_type_score(q, lead) > answer_type_score(q, deputy)
+    assert answer_type_score(analyse("Who was the deputy lead inspector?"), deputy) == 1.0
