@@ -33,7 +33,7 @@ _GRADE = r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate)"
 # A grade stated as a verdict ("Overall effectiveness: Good", "judged … as 'good'", "rated … ‘inadequate’"),
 # not the word in passing ("good quality", "must be good for", "to be judged good").
 GRADE_STATEMENT = re.compile(
-    rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|(?<!be )\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?{_GRADE}\b"
+    rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|(?<!be )\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?(?<!than ){_GRADE}\b"
     rf"|\b(?:is|are|was|were|remains?)\s+(?:still\s+)?['‘]?{_GRADE}\b|\b{_GRADE}[- ]rated\b",
     re.I,
 )
@@ -432,6 +432,27 @@ def grade_verdict(question: str, sentence: str) -> str:
     return "Yes" if same else "No"
 
 
+# A grade given at an earlier inspection, told in passing by a later report.
+PAST_GRADE = re.compile(
+    r"\b(?:last|previous|prior|earlier)\s+(?:ofsted\s+)?(?:inspection|judgement|judgment)\b[^.;]{0,120}?\b(?:judged|rated|graded)\b"
+    r"|\b(?:judged|rated|graded)\b[^.;]{0,40}?\b(?:at|in|by) the (?:last|previous|prior) (?:ofsted )?inspection"
+    r"|\b(?:inspection in|since) (?:\w+ )?(?:19|20)\d\d,? when\b[^.;]{0,100}?\b(?:judged|rated|graded)\b", re.I)
+# The area a grade is given to: "The graded judgement for adoption performance is…", "Children in care – Good"
+GRADED_AREA = re.compile(rf"^\W*(?:the )?graded judgement (?:for|about) (.+?) is\b|^\W*([^:–\n]{{3,120}}?)\s*(?:[:–]|\s-\s)\s*['‘’\"]?{_GRADE}\b", re.I)
+AREA_WORDS = frozenset("experience experiences progress judgement graded grade impact quality effectiveness service services "
+                       "children young people local authority the of and for in".split())
+
+
+def _grades_another_area(q: Question, sentence: str) -> bool:
+    """A grade for one area (adoption, children in care) when the question names none of its words."""
+    m = GRADED_AREA.match(sentence)
+    if not m or re.search(r"\boverall\b", m.group(0), re.I):
+        return False
+    asked = {stem(w) for w in q.terms}
+    area = {stem(w) for w in content_words(m.group(1) or m.group(2)) if w not in AREA_WORDS}
+    return bool(area - asked)
+
+
 SECOND_IN_COMMAND = re.compile(r"^\W*(?:the\s+)?(?:deputy|assistant|vice)[- ]", re.I)  # "Deputy lead inspector: …"
 
 
@@ -462,7 +483,11 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "money":
         return 1.0 if MONEY.search(sentence) else 0.0
     if q.kind == "grade":
-        return 1.0 if GRADE_STATEMENT.search(sentence) else 0.3 if GRADE_WORDS.search(sentence) else 0.0
+        if not GRADE_STATEMENT.search(sentence):
+            return 0.3 if GRADE_WORDS.search(sentence) else 0.0
+        if PAST_GRADE.search(sentence) and not set(q.years) & {int(y) for y in YEAR.findall(sentence)}:
+            return 0.3  # "…since the last inspection in 2017, when they were judged good": an earlier grade
+        return 0.7 if _grades_another_area(q, sentence) else 1.0
     if q.kind == "entity":
         return 1.0 if _new_proper_noun(q, sentence) else 0.0
     if q.kind == "why":

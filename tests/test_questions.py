@@ -206,3 +206,22 @@ def test_a_deputy_did_not_lead():
     lead, deputy = "Lead inspector: Linda Steele", "Deputy lead inspector: Marcie Taylor"
     assert answer_type_score(q, lead) > answer_type_score(q, deputy)
     assert answer_type_score(analyse("Who was the deputy lead inspector?"), deputy) == 1.0
+
+
+@pytest.mark.parametrize("sentence", [
+    "Children in Islington have done well since the last inspection in 2017, when they were judged good overall.",
+    "Services have continued to improve strongly since being judged good overall at the previous inspection in 2015.",
+    "Existing services have improved since May 2012 when services were judged by Ofsted to be good.",
+])
+def test_a_grade_from_an_earlier_inspection_does_not_answer_for_this_one(sentence):
+    assert answer_type_score(analyse("What overall grade did Islington get in 2020?"), sentence) < 0.5
+    assert answer_type_score(analyse("What overall grade did Islington get?"), "Overall effectiveness: Outstanding") == 1.0
+
+
+def test_the_grade_of_one_area_answers_a_question_about_that_area_not_the_whole():
+    overall = analyse("What overall effectiveness grade did Camden get in 2017?")
+    assert answer_type_score(overall, "Children's services in Camden are good") == 1.0
+    adoption = "The graded judgement for adoption performance is that it is outstanding"
+    assert answer_type_score(overall, adoption) < answer_type_score(overall, "Children's services in Camden are good")
+    assert answer_type_score(analyse("What grade did Camden get for adoption performance?"), adoption) == 1.0
+    assert not GRADE_STATEMENT.search("cases judged by the local authority to be less than good")  # a comparison, not a grade
