@@ -29,6 +29,8 @@ ABOUT_METHOD = re.compile(
 ASKS_METHOD = re.compile(r"\b(?:evidence|sources?|methods?|look(?:ed|ing)? at|focus(?:ed|sed)? on|review(?:ed)?|consider(?:ed)?|"
                          r"which (?:monitoring )?(?:visit|inspection)|(?:first|second|third|fourth|fifth) (?:monitoring )?visit)\b", re.I)
 PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
+CARRIES_ON = re.compile(r"^\W*(?:in particular|we also|they also|it also|this|these|however|but|also|moreover|additionally|"
+                        r"in addition|for example|for instance|as a result|consequently|despite this)\b", re.I)
 # A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
 MIN_EXTRA_WORDS = 4
 # "Lead inspector: Christine Kennet": a document's own label before a name.
@@ -333,7 +335,17 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if q.kind == "who" and best.typed == 1.0 and LABELLED_NAME.match(best.text):
         return chosen  # "Lead inspector: Christine Kennet": the document's own label answers whole
     words = len(best.text.split())
+    if not q.typed:
+        # "…drift and delay in securing permanence. In particular, this affects children waiting to be
+        # matched…": a sentence that carries on the best one belongs with it, before anything else.
+        follow = next((c for c in cands if c.hit.chunk.id == best.hit.chunk.id and c.position == best.position + 1), None)
+        if (follow is not None and CARRIES_ON.match(follow.text) and not ABOUT_ITSELF.match(follow.text)
+                and len(follow.text.split()) >= MIN_EXTRA_WORDS and words + len(follow.text.split()) <= max_words):
+            chosen.append(follow)
+            words += len(follow.text.split())
     for c in cands[1:]:
+        if c in chosen:
+            continue
         if len(chosen) >= max_sentences or c.score < 0.85 * best.score:
             break
         if q.typed and c.typed < 1.0:

@@ -77,3 +77,12 @@ def test_a_which_organisation_question_without_any_name_is_refused_saying_so():
     a = answer("Which organisation runs the fostering service?", "The fostering service is run well and carers are supported.",
                threshold=0.0)
     assert a.abstained and "No passage gives a name" in a.text, a.text
+
+
+def test_a_sentence_that_carries_on_the_answer_comes_with_it():
+    a = answer("What was the main worry about permanence for children in care?",
+               "Some children in care experience drift and delay in securing permanence. "
+               "In particular, this affects children waiting to be formally matched with their carers.",
+               "Permanence for children in care is tracked monthly by managers in care panels.")
+    first, second = a.text.split(" [1]. ")[:2]
+    assert "drift and delay" in first and second.startswith("In particular, this affects children waiting"), a.text
