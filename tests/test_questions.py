@@ -41,6 +41,7 @@ def test_still_rated_is_answered_yes_or_no_from_the_stated_grade():
     ("What staffing problems did the report highlight?", "negative"),
     ("What positives did Ofsted pick out in 2019?", "positive"),
     ("What steps did the council take after the inspection?", "action"),
+    ("Had the council done anything about the high caseloads?", "action"),
     ("Who led the inspection?", ""),
 ])
 def test_polarity(text, polarity):
@@ -225,3 +226,9 @@ def test_the_grade_of_one_area_answers_a_question_about_that_area_not_the_whole(
     assert answer_type_score(overall, adoption) < answer_type_score(overall, "Children's services in Camden are good")
     assert answer_type_score(analyse("What grade did Camden get for adoption performance?"), adoption) == 1.0
     assert not GRADE_STATEMENT.search("cases judged by the local authority to be less than good")  # a comparison, not a grade
+
+
+def test_resources_identified_is_something_done():
+    q = analyse("Had the council done anything about the high caseloads?")
+    assert answer_type_score(q, "Additional resources have been identified, and staff are aware of this.") > \
+        answer_type_score(q, "Staff morale in the service is high.")
