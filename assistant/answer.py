@@ -76,14 +76,16 @@ class Vocabulary:
         self.neighbours = None  # a WordNeighbours, for question words the collection never uses
         # "IROs" and "independent reviewing officers" stand for each other wherever the collection says so
         self.abbreviations = {stem(short): (long, _stems(long)) for short, long in find_abbreviations(c.text for c in chunks).items()}
+        # the short form's stems, singular and plural (Snowball keeps "pas" for "PAs" but makes "IROs" "iro")
+        self._short_forms = {short: {short, stem(short + "s")} for short in self.abbreviations}
         self._abbreviated_by: dict[str, set[str]] = {}  # a stem -> the abbreviations it is, or is part of
         for short, (_, long) in self.abbreviations.items():
-            for s in long | {short}:
+            for s in long | self._short_forms[short]:
                 self._abbreviated_by.setdefault(s, set()).add(short)
 
     def _abbreviations_in(self, stems: set[str]) -> list[str]:
         near = set().union(*(self._abbreviated_by.get(s, ()) for s in stems))
-        return [short for short in near if short in stems or self.abbreviations[short][1] <= stems]
+        return [short for short in near if self._short_forms[short] & stems or self.abbreviations[short][1] <= stems]
 
     def with_abbreviations(self, stems: set[str]) -> set[str]:
         """The stems, plus the other form of each abbreviation they hold (short or long)."""
@@ -95,7 +97,8 @@ class Vocabulary:
     def other_forms(self, text: str) -> list[str]:
         """The other form of each abbreviation in a text, to search for too ("IROs" -> "independent reviewing officers")."""
         stems = _stems(text)
-        return sorted(self.abbreviations[short][0] if short in stems else short for short in self._abbreviations_in(stems))
+        return sorted(self.abbreviations[short][0] if self._short_forms[short] & stems else short
+                      for short in self._abbreviations_in(stems))
 
     def neighbours_of_unknown(self, terms: list[str]) -> set[str]:
         """The collection's words nearest in meaning to the terms it never uses ("staffing" -> staff)."""

@@ -269,15 +269,18 @@ def _analyse(text: str) -> Question:
     )
 
 
+# "What goes wrong…", "what happens if…": a verb after "what", not the thing asked for
+VERB_AFTER_WHAT = (r"(?:goes|went|happens?|happened|makes?|made|helps?|helped|causes?|caused|needs?|works?|worked|changed?|"
+                   r"matters?|counts?|comes?|came|stands?|stood|led|leads?|lies|remains?|remained)\b")
 WH_PHRASE = re.compile(
     r"^\s*(?:(?:what|which)\s+(?:is|was|are|were)\s+the\s+([\w'’-]+(?:\s+[\w'’-]+){0,3}?)(?=\s+(?:in|of|for|at|on|by|from|during|after|before|since|that|who|which|when)\b|\s*\?|$)"
-    r"|(?:which|what)\s+((?:[\w'’-]+\s+){0,3}?)(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|should)\b"
+    r"|(?:which|what)\s+(?!" + VERB_AFTER_WHAT + r")((?:[\w'’-]+\s+){0,3}?)(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|should)\b"
     r"|(?:and\s+)?(?:who|whom)\s+(?:is|are|was|were)\s+((?:[\w'’-]+\s*){1,4})"
     r"|(?:and\s+)?(?:who|whom)\s+(?:did\s+)?([\w'’-]+)"
     r"|(?:the )?name of\s+((?:[\w'’-]+\s*){1,4})"
     r"|how many\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+)(?=\s+(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|in|on|at|of|for)\b|\s*\?|$)"
     r"|how many\s+((?:[\w'’-]+\s*){1,2})"
-    r"|(?:what|which)\s+([\w'’-]+))",
+    r"|(?:what|which)\s+(?!" + VERB_AFTER_WHAT + r")([\w'’-]+))",
     re.I,
 )
 

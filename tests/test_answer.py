@@ -86,3 +86,10 @@ def test_a_sentence_that_carries_on_the_answer_comes_with_it():
                "Permanence for children in care is tracked monthly by managers in care panels.")
     first, second = a.text.split(" [1]. ")[:2]
     assert "drift and delay" in first and second.startswith("In particular, this affects children waiting"), a.text
+
+
+def test_a_plural_abbreviation_matches_its_long_form():
+    a = answer("Do personal advisers have too many young people each?",
+               "Care leavers are allocated a personal adviser (PA) at 17.",
+               "PAs report that they sometimes have responsibility for too many young people.")
+    assert "PAs report" in a.text, a.text

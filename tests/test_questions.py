@@ -232,3 +232,9 @@ def test_resources_identified_is_something_done():
     q = analyse("Had the council done anything about the high caseloads?")
     assert answer_type_score(q, "Additional resources have been identified, and staff are aware of this.") > \
         answer_type_score(q, "Staff morale in the service is high.")
+
+
+def test_a_verb_after_what_is_not_the_thing_asked_for():
+    assert analyse("What goes wrong when children step down to early help?").focus == []
+    assert analyse("What happens if risks do not reduce?").focus == []
+    assert analyse("What areas need to improve?").focus == ["areas"]
