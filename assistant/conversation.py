@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from assistant.chunking import split_sentences
-from assistant.questions import LATEST_WORDS, NAME, YEAR, content_words, has_person_name
+from assistant.questions import LATEST_WORDS, NAME, YEAR, analyse, content_words, has_person_name, new_proper_nouns
 
 ELLIPSIS = re.compile(
     r"^\s*(?:and|but|also|so|then|ok(?:ay)?|what about|how about|and what about|and how about|"
@@ -73,6 +73,19 @@ def last_answer(history: list[dict] | None) -> str:
         if isinstance(turn, dict) and turn.get("role") == "user":
             return ""
     return ""
+
+
+THING_PRONOUN = re.compile(r"\b(?:it|its|they|their|them)\b", re.I)
+
+
+def answered_entity(previous: str, history: list[dict] | None) -> str:
+    """The organisation or place the last answer named, when the question before asked for one
+    ("which borough…?"): the thing a following "it" most likely means."""
+    q = analyse(previous)
+    if q.kind != "entity":
+        return ""
+    found = new_proper_nouns(q.names, last_answer(history))
+    return found[-1] if found else ""
 
 
 def self_contained(rest: str) -> bool:
@@ -142,6 +155,11 @@ def resolve(question: str, history: list[dict] | None) -> str:
         years = YEAR.findall(prev) if not (new_years or LATEST_WORDS.search(rest)) else []
         return f"{rest} in {years[0]}?" if years else f"{rest}?"
     if WH_FRAME.match(rest) or AUXILIARY.match(rest):
+        entity = answered_entity(prev, history)
+        if entity and THING_PRONOUN.search(rest):
+            # "Which borough was chosen?" … "Camden". "What was it rated?": Camden, not the borough it helped
+            rest = THING_PRONOUN.sub(lambda m: f"{entity}'s" if m.group(0).lower() in {"its", "their"} else entity, rest)
+            return f"{rest}?"
         person = last_person(history)
         if person:
             rest = re.sub(r"\b(his|her)\s+(?!(?:to|and|of|in|on|at|for|with|by|from|that|when|about)\b)(?=\w)", f"{person}'s ", rest, flags=re.I)

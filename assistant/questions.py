@@ -398,11 +398,11 @@ def polarity(low: str) -> str:
 CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|reflect(?:s|ed)?|so that|in order to|since|led to|means that|meant)\b", re.I)
 
 
-def _new_proper_noun(q: Question, sentence: str) -> bool:
-    """A capitalised name in the sentence that the question did not already say."""
-    asked = {n.lower() for n in q.names}
+def new_proper_nouns(asked_names: list[str], sentence: str) -> list[str]:
+    """The capitalised names in the sentence (not its first word, nor a month) that the question did not already say."""
+    asked = {n.lower() for n in asked_names}
     words = re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b", sentence)
-    return any(w.lower() not in asked and w.lower() not in TITLE_WORDS for w in words)
+    return [w for w in words if w.lower() not in asked and w.lower() not in TITLE_WORDS and w.lower() not in MONTH_WORDS]
 
 
 PARTICIPLE = re.compile(r"(?:\w+ed|given|sent|made|told|led|chosen|taken|known|seen|put|set|left|paid|held|brought|shown|written)\b", re.I)
@@ -493,7 +493,7 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
             return 0.3  # "…since the last inspection in 2017, when they were judged good": an earlier grade
         return 0.7 if _grades_another_area(q, sentence) else 1.0
     if q.kind == "entity":
-        return 1.0 if _new_proper_noun(q, sentence) else 0.0
+        return 1.0 if new_proper_nouns(q.names, sentence) else 0.0
     if q.kind == "why":
         if CAUSE.search(sentence):
             return 1.0

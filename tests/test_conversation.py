@@ -54,3 +54,12 @@ def test_a_preposition_before_the_wh_word_is_still_a_follow_up_question():
     for follow_up in ("For how long?", "Since when?"):
         q = resolve(follow_up, history)
         assert q.startswith(follow_up.rstrip("?")) and "peer support" in q, q
+
+
+def test_it_after_a_which_borough_answer_is_the_borough_named():
+    history = turns("Which borough was chosen to support Croydon?",
+                    "In January the authority was told to seek assistance from good-rated Camden [1].")
+    assert resolve("What was it rated?", history) == "What was Camden rated?"
+    assert resolve("Who is its council leader?", history) == "Who is Camden's council leader?"
+    # after a question that did not ask for a place or body, "it" keeps the earlier subject
+    assert "Camden" not in resolve("Who led it?", turns("When was the 2018 monitoring visit?", "In October 2018 [1]."))
