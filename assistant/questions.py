@@ -378,7 +378,7 @@ SINCE_THEN = re.compile(
 
 # "What steps did the council take?" is answered by something done or planned.
 ASKS_ACTION = re.compile(r"\b(steps|actions?|measures|what (?:did|has|have|will) (?:\w+ ){1,4}do|respon(?:d|ded|se)|"
-                         r"(?:done|do|doing) (?:anything|something|much)|being done)\b", re.I)
+                         r"(?:done|do|doing) (?:anything|something|much)|being done|what (?:are|is|were|was) (?:[\w'’]+ ){1,4}doing)\b", re.I)
 ACTION = re.compile(
     r"\b(?:has|have|had|is|are|was|were)\s+(?:\w+\s+)?(?:been\s+)?(?:set up|appointed|launched|created|introduced|recruited|"
     r"invested|established|commissioned|started|begun|developed|implemented|put in place|reviewing|taking|working|refreshed|"

@@ -42,6 +42,7 @@ def test_still_rated_is_answered_yes_or_no_from_the_stated_grade():
     ("What positives did Ofsted pick out in 2019?", "positive"),
     ("What steps did the council take after the inspection?", "action"),
     ("Had the council done anything about the high caseloads?", "action"),
+    ("What are leaders doing to find more homes for children in care?", "action"),
     ("Who led the inspection?", ""),
 ])
 def test_polarity(text, polarity):
