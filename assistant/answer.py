@@ -230,6 +230,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     cands = _candidates(hits)
     q_pairs = _pairs(q.terms)
     newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits[:PASSAGES_CONSIDERED]), default=0)
+    # "Has it changed since 2018?" asks about 2018 and about now
+    asked_years = set(q.years) | ({newest} if q.kind == "compare" and len(set(q.years)) == 1 else set())
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     asks_method = q.kind == "who" or bool(ASKS_METHOD.search(q.text))  # who inspected is part of how
     for c in cands:
@@ -270,7 +272,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         c.year = year
         if q.years:
             # A source from the year asked about beats a later one looking back at it.
-            score += 0.15 if year in q.years else 0.1 if year_match(q, c.text, info) else 0.05 if p_year else -0.1
+            score += 0.15 if year in asked_years else 0.1 if year_match(q, c.text, info) else 0.05 if p_year else -0.1
         if q.latest and year and year == newest:
             score += 0.15
         if info and info.derived_from in vocab.doc_stems:
@@ -475,7 +477,7 @@ def _unsupported(q: Question, cands: list[Candidate]) -> str:
         return "It reports what has happened, and nothing in it says what is planned for this."
     if q.about and _overlap({stem(w): 1.0 for w in q.about}, _stems(f"{best.hit.chunk.heading} {best.hit.chunk.text}")) < 0.5:
         return f"Nothing in it is about {' '.join(q.about)}."
-    if q.years and not (best.on_year or q.kind == "compare" and any(c.on_year for c in cands[:PASSAGES_CONSIDERED])):
+    if q.years and not (best.on_year or q.kind == "compare" and any(c.on_year for c in cands)):
         return f"Nothing in it covers {', '.join(map(str, sorted(set(q.years))))} on this."
     if not best.covered:
         return "No passage about what the question names answers it."

@@ -319,7 +319,7 @@ def wh_focus(text: str) -> list[str]:
 
 # What a comparison is about comes before what it is compared with: "has accommodation for care
 # leavers got better since 2018?" compares accommodation, not betterment.
-COMPARED_WITH = re.compile(r"\b(?:since|than|now|compared?|comparison|between|versus|vs|back in)\b", re.I)
+COMPARED_WITH = re.compile(r"\b(?:since|than|now|still|compared?|comparison|between|versus|vs|back in)\b", re.I)
 CHANGE_VERBS = frozenset("got get getting become became changed change moved improved improve better worse "
                          "worsened declined developed differ different".split())
 
@@ -373,7 +373,8 @@ CHANGE = re.compile(
 
 # One year set against what came after it: "since 2018", "back in 2018, and do they now?"
 SINCE_THEN = re.compile(
-    r"\bsince\s+(?:[\w'’-]+\s+){0,5}?(?:19|20)\d\d\b|\b(?:now|today|these days|nowadays|any (?:more|longer)|no longer)\b", re.I)
+    r"\bsince\s+(?:[\w'’-]+\s+){0,5}?(?:19|20)\d\d\b|\b(?:now|today|these days|nowadays|any (?:more|longer)|no longer)\b"
+    r"|\bstill\b.*\b(?:as|like)\s+(?:(?:it|they|he|she)\s+)?(?:was|were|did|had)?\s*(?:back\s+)?in\s+(?:19|20)\d\d\b", re.I)
 
 
 # "What steps did the council take?" is answered by something done or planned.

@@ -90,6 +90,17 @@ def test_one_year_against_now_answers_from_that_year_and_the_newest(settings):
 
 
 @pytest.mark.parametrize("question", [
+    "Has the grade for child protection changed since 2017?",
+    "Is help and protection still rated inadequate, as it was in 2017?",
+])
+def test_a_grade_since_a_year_is_compared_with_the_newest_grade(settings, question):
+    a = ask(question, settings=settings)
+    earlier, later = a.answer.split("(2024)")
+    assert "(2017)" in earlier and "inadequate" in earlier.lower(), a.answer
+    assert "requires improvement" in later.lower(), a.answer
+
+
+@pytest.mark.parametrize("question", [
     "What grade did Lambeth get in its 2024 inspection?",
     "What was Croydon's children's services budget in 2023?",
     "What was the outcome of Croydon's 2027 Ofsted inspection?",

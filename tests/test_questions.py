@@ -180,6 +180,7 @@ def test_a_word_and_its_ing_and_ed_forms_share_a_stem():
     ("Are social workers happier in their jobs now than they were in 2018?", ["social", "workers", "happier", "jobs"]),
     ("Has accommodation for care leavers got better or worse since 2018?", ["accommodation", "care", "leavers"]),
     ("Did staff find their managers approachable back in 2018, and do they now?", ["staff", "find", "managers", "approachable"]),
+    ("Is help and protection still rated inadequate, as it was in 2017?", ["help", "protection"]),
 ])
 def test_one_year_against_now_is_a_comparison_of_its_subject(text, subject):
     q = analyse(text)
