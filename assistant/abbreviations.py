@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-# "independent reviewing officers (IROs)": words, then a bracketed short form with two capitals
-DEFINED = re.compile(r"((?:[A-Za-z][\w'’,-]*[ \t]+){1,10})\(([A-Za-z][A-Za-z&]{1,9})\)")
+# "independent reviewing officers (IROs)": a bracketed short form with two capitals, after words
+SHORT = re.compile(r"\(([A-Za-z][A-Za-z&]{1,9})\)")
+WORDS_BEFORE = re.compile(r"((?:[A-Za-z][\w'’-]*[ \t]+){1,10})$")
 
 
 def long_form(short: str, before: str) -> str | None:
@@ -39,12 +40,16 @@ def find_abbreviations(texts: Iterable[str]) -> dict[str, str]:
     """Short form (lower case, without a plural "s") -> long form, for each one defined in the texts."""
     out: dict[str, str] = {}
     for text in texts:
-        for m in DEFINED.finditer(text):
-            short = m.group(2)
+        for m in SHORT.finditer(text):
+            short = m.group(1)
             if sum(c.isupper() for c in short) < 2:
                 continue  # "(see)", "(Cafcass)": a word in brackets, not an initialism
+            # only the words just before the bracket, on its line: a long form is never far
+            words = WORDS_BEFORE.search(text[max(0, m.start() - 160):m.start()].rsplit("\n", 1)[-1])
+            if not words:
+                continue
             singular = short[:-1] if short.endswith("s") and short[:-1].isupper() else short
-            found = long_form(singular, m.group(1))
+            found = long_form(singular, words.group(1))
             if found:
                 out.setdefault(singular.lower(), found)
     return out
