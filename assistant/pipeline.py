@@ -15,7 +15,7 @@ from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
 from assistant.llm import client_from_settings
 from assistant.neighbours import WordNeighbours
-from assistant.questions import YEAR, Question, analyse, expand_query, stem
+from assistant.questions import GRADE_SEARCH_WORDS, YEAR, Question, analyse, expand_query, stem
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
 from assistant.store import IndexProblem, collection_dir, load_build, read_manifest, read_sources
@@ -137,6 +137,8 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
     near = vocab.neighbours_of_unknown(q.terms) if vocab is not None else set()
     if near:  # "teenagers": the passages say "adolescents"
         query = f"{query} {' '.join(sorted(near))}"
+    if q.kind == "grade":  # answer-type words: the passages that state a grade are written in them
+        query = f"{query} {GRADE_SEARCH_WORDS}"
     forms = vocab.other_forms(q.text) if vocab is not None else []
     if forms:  # "IROs": some passages say "independent reviewing officers"
         query = f"{query} {' '.join(forms)}"

@@ -30,6 +30,8 @@ GRADE_WORDS = re.compile(
     r"\b(outstanding|good|requires improvement(?: to be good)?|inadequate)\b", re.I
 )
 _GRADE = r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate)"
+# Searched for too when a grade is asked for: the words a passage stating one is written in
+GRADE_SEARCH_WORDS = "overall effectiveness judged outstanding good requires improvement inadequate"
 # A grade stated as a verdict ("Overall effectiveness: Good", "judged … as 'good'", "rated … ‘inadequate’"),
 # not the word in passing ("good quality", "must be good for", "to be judged good").
 GRADE_STATEMENT = re.compile(

@@ -49,3 +49,11 @@ def test_news_rewrite_collapses_into_the_primary_letter(engine):
     # The news story repeats the letter's sentence; it is folded into the letter's passage.
     assert not any(h.chunk.doc == NEWS and "Staff morale in the leaving care service is high" in h.chunk.text
                    for h in hits)
+
+
+def test_a_grade_question_finds_passages_that_state_a_grade(engine):
+    from assistant.pipeline import search
+    from assistant.questions import GRADE_STATEMENT, analyse
+
+    hits = search(engine.retriever, analyse("How did Croydon do in 2017?"), 5, engine.vocab)
+    assert any(GRADE_STATEMENT.search(h.chunk.text) for h in hits), [h.chunk.text[:60] for h in hits]
