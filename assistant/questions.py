@@ -27,16 +27,16 @@ COMPARE_WORDS = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|differ(?:en
 LIST_WORDS = re.compile(r"\b(list|what (?:are|were) the|which (?:areas|groups|services|recommendations)|recommendations|areas for improvement|needs? to improve|what needs|strengths|priorities|who (?:was|were) given)\b", re.I)
 
 GRADE_WORDS = re.compile(
-    r"\b(outstanding|good|requires improvement(?: to be good)?|inadequate)\b", re.I
+    r"\b(outstanding|good|requires? improvement(?: to be good)?|inadequate)\b", re.I
 )
-_GRADE = r"(?:outstanding|good|requires improvement(?: to be good)?|inadequate)"
+_GRADE = r"(?:outstanding|good|requires? improvement(?: to be good)?|inadequate)"
 # Searched for too when a grade is asked for: the words a passage stating one is written in
 GRADE_SEARCH_WORDS = "overall effectiveness judged outstanding good requires improvement inadequate"
 # A grade stated as a verdict ("Overall effectiveness: Good", "judged … as 'good'", "rated … ‘inadequate’"),
 # not the word in passing ("good quality", "must be good for", "to be judged good").
 GRADE_STATEMENT = re.compile(
     rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|(?<!be )\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?(?<!than ){_GRADE}\b"
-    rf"|\b(?:is|are|was|were|remains?)\s+(?:still\s+)?['‘]?{_GRADE}\b|\b{_GRADE}[- ]rated\b",
+    rf"|\b(?:is|are|was|were|remains?)\s+(?:still\s+)?['‘]?{_GRADE}\b|\b{_GRADE}[- ]rated\b|\brequires? improvement to be good\b",
     re.I,
 )
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|double[sd]?)\b", re.I)

@@ -21,6 +21,7 @@ def test_kind(text, kind):
     ("Overall effectiveness – 'Good'", True),
     ("Croydon was judged inadequate in September 2017.", True),
     ("assistance from good-rated Camden", True),
+    ("Children's services in Havering require improvement to be good", True),
     ("Care leavers must be good for overall effectiveness to be judged good.", False),  # a condition
     ("The quality of good practice is improving.", False),
 ])
