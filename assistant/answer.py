@@ -234,6 +234,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     asked_years = set(q.years) | ({newest} if q.kind == "compare" and len(set(q.years)) == 1 else set())
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     asks_method = q.kind == "who" or bool(ASKS_METHOD.search(q.text))  # who inspected is part of how
+    stems_of: dict[str, set[str]] = {}  # a sentence's stems, read again as the next one's "previous"
     for c in cands:
         chunk = c.hit.chunk
         info = documents.get(chunk.doc)
@@ -251,8 +252,11 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
                                   len(heading & set(q_stems)) / len(heading) if len(heading) >= 2 else 0.0,
                                   0.7 * _overlap(specific, _stems(lead)) if lead.endswith(":") else 0.0)
         words = content_words(c.text)
-        sentence_stems = vocab.with_abbreviations({stem(w) for w in words})
-        before = vocab.with_abbreviations(_stems(c.previous)) - sentence_stems if c.previous else set()
+        for text in (c.text, c.previous):
+            if text and text not in stems_of:
+                stems_of[text] = vocab.with_abbreviations(_stems(text))
+        sentence_stems = stems_of[c.text]
+        before = stems_of[c.previous] - sentence_stems if c.previous else set()
         # Words of the document's own title (its subject) say little about which sentence answers.
         title = vocab.title_stems.get(chunk.doc, set())
         c.lexical = (_overlap(focus_stems, sentence_stems - title) + 0.3 * _overlap(focus_stems, sentence_stems & title)

@@ -144,10 +144,10 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
         query = f"{query} {' '.join(forms)}"
     years = sorted(set(q.years))
     named = len(years)
-    dated = [y for y in map(doc_year, retriever.documents.values()) if y]
     # "is it still inadequate?", "has it changed since 2018?": the newest sources must be heard
-    if dated and (q.latest and not years or q.kind == "compare" and len(years) == 1):
-        years = sorted(set(years) | {max(dated)})
+    if q.latest and not years or q.kind == "compare" and len(years) == 1:
+        newest = max((y for y in map(doc_year, retriever.documents.values()) if y), default=None)
+        years = sorted(set(years) | {newest}) if newest else years
     runs = []
     for year in years:
         docs = {d for d, info in retriever.documents.items() if doc_year(info) == year}

@@ -329,8 +329,8 @@ CHANGE_VERBS = frozenset("got get getting become became changed change moved imp
 def compared_subject(main: str) -> list[str]:
     head = re.sub(r"^\s*(?:and\s+)?(?:has|have|had|is|are|was|were|did|do|does|how)\s+", "", main)
     m = COMPARED_WITH.search(head)
-    words = [w for w in content_words(head[: m.start()] if m else head) if w not in CHANGE_VERBS and not YEAR.fullmatch(w)]
-    return [w for w in words if w not in TYPE_WORDS]
+    return [w for w in content_words(head[: m.start()] if m else head)
+            if w not in CHANGE_VERBS and w not in TYPE_WORDS and not YEAR.fullmatch(w)]
 
 
 # Questions after what went wrong or well, and the words findings of each kind are written in.
@@ -460,13 +460,14 @@ def _grades_another_area(q: Question, sentence: str) -> bool:
     return bool(area - asked)
 
 
-SECOND_IN_COMMAND = re.compile(r"^\W*(?:the\s+)?(?:deputy|assistant|vice)[- ]", re.I)  # "Deputy lead inspector: …"
+DEPUTY = r"(?:deputy|assistant|vice)"
+SECOND_IN_COMMAND = re.compile(rf"^\W*(?:the\s+)?{DEPUTY}[- ]", re.I)  # "Deputy lead inspector: …"
 
 
 def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[str] = frozenset()) -> float:
     """1.0 when the sentence holds the kind of thing asked for, 0.0 when it plainly does not."""
     if q.kind == "who":
-        if SECOND_IN_COMMAND.match(sentence) and not re.search(r"\b(?:deputy|assistant|vice)\b", q.text, re.I):
+        if SECOND_IN_COMMAND.match(sentence) and not re.search(rf"\b{DEPUTY}\b", q.text, re.I):
             return 0.5  # "Deputy lead inspector: …" did not lead; asked who led, the lead inspector answers
         if has_person_name(sentence, common):
             # "who led the visit?": a name beside the verb asked about beats a name elsewhere
