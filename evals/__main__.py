@@ -166,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             spec = harness.croydon_spec(path=args.set)
             rows = harness.run_set(spec, systems, progress, _log)
             results.append({"set": args.set.stem, "title": args.set.stem, "kind": "answers", "rows": rows,
-                            "summary": {s: harness.summarise(r, spec.settings.top_k, spec.twins) for s, r in rows.items()},
-                            "meta": {"questions": len(spec.cases), "collection": "default (corpus/)"}})
+                            "summary": {s: harness.summarise(r, spec.settings.top_k) for s, r in rows.items()},
+                            "meta": {"questions": sum(not c.twin_of for c in spec.cases), "collection": "default (corpus/)"}})
         else:
             results.append(harness.run_croydon(systems, progress=progress, log=_log))
             if args.update_thresholds:

@@ -14,7 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from evals import metrics as M
-from evals.sets import Item, contains_evidence, load_set, standalone_twins
+from evals.sets import Item, contains_evidence, load_set
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 SYSTEMS = ("bm25", "dense", "hybrid")  # hybrid is the assistant's default
@@ -39,11 +39,20 @@ class Case:
     gold_docs: list[str] = field(default_factory=list)  # ClapNQ: relevant documents for retrieval
     tags: list[str] = field(default_factory=list)
     reference: str = ""
+    twin_of: str = ""  # a follow-up asked on its own: scored apart, and only against that follow-up
 
 
 def croydon_cases(items: list[Item]) -> list[Case]:
-    return [Case(it.id, it.question, it.history, it.answerable, it.quotes, it.answer_patterns, [],
-                 [], it.tags, it.reference) for it in items]
+    """The set's questions, then each follow-up's standalone form (id "<follow-up id>/alone")."""
+    cases = [Case(it.id, it.question, it.history, it.answerable, it.quotes, it.answer_patterns, [],
+                  [], it.tags, it.reference) for it in items]
+    return cases + [Case(f"{it.id}/alone", it.standalone, [], it.answerable, it.quotes, it.answer_patterns, [],
+                         [], it.tags, it.reference, twin_of=it.id) for it in items if it.standalone]
+
+
+def own_rows(rows: list[dict]) -> list[dict]:
+    """The set's own questions, without the standalone forms of its follow-ups."""
+    return [r for r in rows if not r.get("twin_of")]
 
 
 @dataclass
@@ -56,7 +65,6 @@ class SetSpec:
     settings: object
     unit: str = "chunk"  # retrieval relevance per "chunk" (contains a gold quote) or per "doc" (gold_docs)
     answer_rule: str = "patterns"  # or "references"
-    twins: dict[str, str] = field(default_factory=dict)  # follow-up id -> standalone id
     doc_id: object = None  # doc name -> benchmark id (ClapNQ: strip ".txt")
 
 
@@ -102,6 +110,7 @@ def score_case(case: Case, answer: dict, retrieved: list[dict], spec: SetSpec, r
     row = {
         "set": spec.name, "id": case.id, "question": case.question,
         **({"history": case.history} if case.history else {}),
+        **({"twin_of": case.twin_of} if case.twin_of else {}),
         "query": answer["query"], "answerable": case.answerable, "tags": case.tags,
         "reference": case.reference, "gold_evidence": case.quotes[:5],
         "answer": text, "abstained": abstained, "confidence": answer["confidence"],
@@ -176,8 +185,10 @@ def run_set(spec: SetSpec, systems=SYSTEMS, progress: bool = True, log=print) ->
 # ---------------------------------------------------------------- summarising
 
 
-def summarise(rows: list[dict], top_k: int, twins: dict[str, str] | None = None) -> dict:
+def summarise(rows: list[dict], top_k: int) -> dict:
     """The set-level metrics of one system's rows (definitions in evals/README.md)."""
+    twins = [r for r in rows if r.get("twin_of")]
+    rows = own_rows(rows)
     ans = [r for r in rows if r["answerable"]]
     unans = [r for r in rows if not r["answerable"]]
     answered = [r for r in ans if not r["abstained"]]
@@ -212,10 +223,12 @@ def summarise(rows: list[dict], top_k: int, twins: dict[str, str] | None = None)
         s["followup_questions"] = len(follow)
         s["followup_accuracy"] = M.rate(r["correct"] for r in follow)
         by_id = {r["id"]: r for r in rows}
-        pairs = [(by_id[f], by_id[t]) for f, t in (twins or {}).items() if f in by_id and t in by_id]
+        pairs = [(by_id[t["twin_of"]], t) for t in twins if t["twin_of"] in by_id]
         if pairs:
-            s["twin_pairs"] = [{"followup": f["id"], "standalone": t["id"], "followup_correct": f["correct"],
+            s["twin_pairs"] = [{"followup": f["id"], "standalone": t["question"], "followup_correct": f["correct"],
                                 "standalone_correct": t["correct"]} for f, t in pairs]
+            s["twin_followup_accuracy"] = M.rate(f["correct"] for f, _ in pairs)
+            s["twin_standalone_accuracy"] = M.rate(t["correct"] for _, t in pairs)
     tags: dict[str, list[bool]] = {}
     for r in rows:
         for t in r["tags"]:
@@ -238,16 +251,15 @@ def croydon_spec(settings=None, path: Path | None = None) -> SetSpec:
     from assistant.settings import load_settings
 
     items = load_set(path) if path else load_set()
-    return SetSpec("croydon", croydon_cases(items), None, settings or load_settings(),
-                   twins=standalone_twins(items))
+    return SetSpec("croydon", croydon_cases(items), None, settings or load_settings())
 
 
 def run_croydon(systems=SYSTEMS, settings=None, progress: bool = True, log=print) -> dict:
     spec = croydon_spec(settings)
     rows = run_set(spec, systems, progress, log)
     return {"set": "croydon", "title": "Croydon dev set", "kind": "answers", "rows": rows,
-            "summary": {s: summarise(r, spec.settings.top_k, spec.twins) for s, r in rows.items()},
-            "meta": {"questions": len(spec.cases), "collection": "default (corpus/)"}}
+            "summary": {s: summarise(r, spec.settings.top_k) for s, r in rows.items()},
+            "meta": {"questions": sum(not c.twin_of for c in spec.cases), "collection": "default (corpus/)"}}
 
 
 def clapnq_cases(folder: Path, limit: int | None = None) -> list[Case]:

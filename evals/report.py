@@ -7,6 +7,8 @@ import math
 import time
 from pathlib import Path
 
+from evals.harness import own_rows
+
 SYSTEM_LABELS = {"bm25": "BM25", "dense": "Dense", "hybrid": "Hybrid (default)"}
 
 # (key, label, kind, better, what it measures). kind: "rate" shown as %, "score" as 0.000, "ms".
@@ -120,18 +122,23 @@ def answers_section(result: dict, plots: dict[str, str]) -> list[str]:
             out.append(f"| {t} | {first['by_tag'][t]['n']} | " + " | ".join(
                 _fmt(summary[s]["by_tag"][t]["accuracy"], "rate") for s in systems) + " |")
         if d.get("twin_pairs"):
-            out += ["", "### Follow-ups against the same question asked standalone", "",
-                    "A follow-up (asked after an earlier turn) and a standalone question of the set that rest on the "
-                    "same evidence and ask at least as much. A follow-up wrong where its twin is right is a failure "
-                    "of resolving the conversation, not of retrieval or composing.", ""]
-            out += ["| Follow-up | Standalone | " + " | ".join(f"{SYSTEM_LABELS.get(s, s)}: follow-up / standalone" for s in systems) + " |",
+            out += ["", "### Follow-ups against the same questions asked on their own", "",
+                    "Each follow-up of the set is also asked with no history, in the words a person would use on "
+                    "its own (its `standalone` field), and scored against the same patterns and evidence. These "
+                    "standalone forms are not part of any other figure. A follow-up wrong where its standalone form "
+                    "is right is a failure of resolving the conversation.", "",
+                    "| | " + " | ".join(SYSTEM_LABELS.get(s, s) for s in systems) + " |", "|" + "---|" * (len(systems) + 1),
+                    "| Follow-ups right | " + " | ".join(_fmt(summary[s]["twin_followup_accuracy"], "rate") for s in systems) + " |",
+                    "| The same, asked on their own | " + " | ".join(
+                        _fmt(summary[s]["twin_standalone_accuracy"], "rate") for s in systems) + " |", ""]
+            out += ["| Follow-up | Asked on its own | " + " | ".join(f"{SYSTEM_LABELS.get(s, s)}: follow-up / alone" for s in systems) + " |",
                     "|" + "---|" * (len(systems) + 2)]
             for i, pair in enumerate(d["twin_pairs"]):
                 cells = []
                 for s in systems:
                     p = summary[s]["twin_pairs"][i]
                     cells.append(f"{'right' if p['followup_correct'] else 'wrong'} / {'right' if p['standalone_correct'] else 'wrong'}")
-                out.append(f"| {pair['followup']} | {pair['standalone']} | " + " | ".join(cells) + " |")
+                out.append(f"| {pair['followup']} | {_short(pair['standalone'], 90)} | " + " | ".join(cells) + " |")
     out += failures(result)
     if plots.get(result["set"]):
         out += ["", f"![{result['title']}: metrics per system]({plots[result['set']]})"]
@@ -139,7 +146,7 @@ def answers_section(result: dict, plots: dict[str, str]) -> list[str]:
 
 
 def failures(result: dict, system: str = "hybrid", limit: int = 25) -> list[str]:
-    rows = result["rows"].get(system) or next(iter(result["rows"].values()))
+    rows = own_rows(result["rows"].get(system) or next(iter(result["rows"].values())))
     bad = [r for r in rows if not r["correct"]]
     if not bad:
         return []
@@ -199,7 +206,10 @@ def glance(results: list[dict]) -> list[str]:
                 f"{s['answerable']} answerable questions right with the evidence cited, refuses "
                 f"{_fmt(s['abstention_accuracy'], 'rate')} of the {s['unanswerable']} unanswerable ones and wrongly refuses "
                 f"{_fmt(s['false_abstention_rate'], 'rate')} of the answerable ones; a question takes "
-                f"{_fmt(s['total_p50_ms'], 'ms')} ms (median).")
+                f"{_fmt(s['total_p50_ms'], 'ms')} ms (median)."
+                + (f" Its {len(s['twin_pairs'])} follow-ups are answered right {_fmt(s['twin_followup_accuracy'], 'rate')} "
+                   f"of the time, the same questions asked on their own {_fmt(s['twin_standalone_accuracy'], 'rate')}."
+                   if s.get("twin_pairs") else ""))
         else:
             b = r["summary"].get("bm25", {}).get("ndcg@10")
             out.append(f"- **{r['title']}**: nDCG@10 {s['ndcg@10']:.3f} for the default hybrid retriever"
@@ -276,7 +286,7 @@ def make_plots(results: list[dict], out_dir: Path) -> dict[str, str]:
             data, labels, cols = [], [], []
             for stage in stages:
                 for s in systems:
-                    data.append([1000 * row["timings"][stage] for row in r["rows"][s]])
+                    data.append([1000 * row["timings"][stage] for row in own_rows(r["rows"][s])])
                     labels.append(f"{stage}\n{s}")
                     cols.append(colours.get(s))
             box = ax.boxplot(data, whis=(5, 95), showfliers=False, patch_artist=True)

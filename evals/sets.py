@@ -5,6 +5,9 @@ An item of a Croydon-style set is one JSON object per line:
     id              unique string
     question        the question as a user types it
     history         earlier turns [{role: user|assistant, content}], [] for a standalone question
+    standalone      optional, a follow-up only: the same question as it would be asked on its own
+                    ("And for care leavers?" -> "What grade did care leavers' services get in 2024?");
+                    it is asked too, and scored against the same patterns and evidence
     answerable      false when the collection does not contain the answer (it must be refused)
     answer_patterns regexes that must ALL match the answer (case-insensitive); [] when unanswerable
     reference       a model answer, for people reading the report
@@ -69,6 +72,7 @@ class Item:
     reference: str
     evidence: list[dict]
     tags: list[str] = field(default_factory=list)
+    standalone: str = ""
 
     @property
     def quotes(self) -> list[str]:
@@ -83,6 +87,7 @@ _FIELDS = {
     "id": str, "question": str, "history": list, "answerable": bool, "answer_patterns": list,
     "reference": str, "evidence": list, "tags": list,
 }
+_OPTIONAL = {"standalone": str}
 
 
 def _check(item: dict, where: str) -> Item:
@@ -91,9 +96,14 @@ def _check(item: dict, where: str) -> Item:
             raise SetProblem(f"{where}: missing field {name!r}")
         if not isinstance(item[name], kind):
             raise SetProblem(f"{where}: field {name!r} must be {kind.__name__}")
-    unknown = set(item) - set(_FIELDS)
+    unknown = set(item) - set(_FIELDS) - set(_OPTIONAL)
     if unknown:
         raise SetProblem(f"{where}: unknown field(s) {sorted(unknown)}")
+    for name, kind in _OPTIONAL.items():
+        if name in item and not isinstance(item[name], kind):
+            raise SetProblem(f"{where}: field {name!r} must be {kind.__name__}")
+    if "standalone" in item and not (item["history"] and item["standalone"].strip()):
+        raise SetProblem(f"{where}: 'standalone' is a follow-up's question asked on its own: it needs a history and text")
     if not item["question"].strip():
         raise SetProblem(f"{where}: empty question")
     for turn in item["history"]:
@@ -155,22 +165,3 @@ def unmatched_evidence(items: list[Item], passages: list[tuple[str, str]]) -> li
             if not any(q in t for t in by_doc.get(e["doc"], [])):
                 out.append((it.id, e["doc"], e["quote"]))
     return out
-
-
-def standalone_twins(items: list[Item]) -> dict[str, str]:
-    """Follow-up id -> id of the standalone item that asks the same thing.
-
-    Two items ask the same thing when they rest on exactly the same evidence and the
-    standalone item's patterns include every pattern of the follow-up (it asks at least as much).
-    """
-    twins = {}
-    for f in items:
-        if not f.is_follow_up or not f.answerable:
-            continue
-        for s in items:
-            if s.is_follow_up or not s.answerable:
-                continue
-            if set(s.quotes) == set(f.quotes) and set(f.answer_patterns) <= set(s.answer_patterns):
-                twins[f.id] = s.id
-                break
-    return twins

@@ -16,7 +16,7 @@ import pytest
 
 from evals import metrics as M
 from evals.beir import read_qrels, read_trec_run, score_run, strictly_decreasing, write_trec_run
-from evals.sets import SetProblem, contains_evidence, load_set, normalise, quote_in, standalone_twins
+from evals.sets import SetProblem, contains_evidence, load_set, normalise, quote_in
 
 THRESHOLDS = Path(__file__).resolve().parent.parent / "evals" / "thresholds.json"
 
@@ -46,8 +46,8 @@ def test_croydon_set_is_well_formed():
     assert len(items) >= 100
     assert all(it.answer_patterns and it.evidence for it in items if it.answerable)
     assert any(not it.answerable for it in items) and any(it.is_follow_up for it in items)
-    twins = standalone_twins(items)
-    assert twins.get("cr-083") == "cr-003"
+    # every follow-up can be compared with the same question asked on its own
+    assert all(it.standalone for it in items if it.is_follow_up)
 
 
 @pytest.mark.parametrize("line, problem", [
@@ -57,6 +57,8 @@ def test_croydon_set_is_well_formed():
     ('{"id": "x", "question": "Q?", "history": [], "answerable": true, "answer_patterns": [], '
      '"reference": "", "evidence": [], "tags": []}', "needs answer_patterns"),
     ('not json', "not JSON"),
+    ('{"id": "x", "question": "Q?", "history": [], "standalone": "Q?", "answerable": false, "answer_patterns": [], '
+     '"reference": "", "evidence": [], "tags": []}', "needs a history"),
 ])
 def test_malformed_lines_are_named(tmp_path, line, problem):
     path = tmp_path / "bad.jsonl"
@@ -221,17 +223,30 @@ def croydon_hybrid():
 
     spec = croydon_spec()
     rows = run_set(spec, ("hybrid",), progress=False, log=lambda *_: None)["hybrid"]
-    return rows, summarise(rows, spec.settings.top_k, spec.twins)
+    return rows, summarise(rows, spec.settings.top_k)
 
 
 def test_croydon_rows_are_readable(croydon_hybrid):
     rows, summary = croydon_hybrid
-    assert len(rows) == summary["questions"] >= 100
+    own = [r for r in rows if not r.get("twin_of")]
+    assert len(own) == summary["questions"] >= 100
     row = next(r for r in rows if r["answerable"] and not r["abstained"])
     for key in ("question", "query", "answer", "citations", "retrieved", "sentences", "outcome", "timings"):
         assert key in row
     assert set(row["timings"]) >= {"retrieve", "compose", "total"}
     json.dumps(rows)  # every row serialises
+
+
+def test_follow_ups_are_paired_with_the_same_questions_asked_alone(croydon_hybrid):
+    rows, summary = croydon_hybrid
+    follow_ups = {r["id"]: r for r in rows if r.get("history")}
+    alone = [r for r in rows if r.get("twin_of")]
+    assert {r["twin_of"] for r in alone} == set(follow_ups)
+    assert all(not r.get("history") and r["question"] != follow_ups[r["twin_of"]]["question"] for r in alone)
+    # the standalone forms are measured apart: they change no other figure
+    assert summary["followup_questions"] == len(follow_ups)
+    assert len(summary["twin_pairs"]) == len(follow_ups)
+    assert summary["twin_standalone_accuracy"] == sum(r["correct"] for r in alone) / len(alone)
 
 
 def test_every_gold_quote_is_found_in_the_index(croydon_hybrid):
