@@ -211,6 +211,11 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         q_stems.setdefault(stem(word), vocab.idf(stem(word)))
     for s in vocab.with_abbreviations(set(q_stems)) - set(q_stems):
         q_stems[s] = vocab.idf(s)
+    # "Who led the inspection?" is answered by the one whose role is named for it: the lead inspector.
+    agents = ({stem(stem(t) + end) for t in q.terms if t not in q.focus for end in ("or", "er")} & set(vocab.df)
+              if q.kind == "who" else set())
+    for s in agents - set(q_stems):
+        q_stems[s] = vocab.idf(s)
     # Sentences are scored with the asked-for words weighing triple, and without the
     # years and months that set the scene (the year filter deals with those).
     focus_stems = {s: w for s, w in q_stems.items() if not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
@@ -219,7 +224,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     if q.kind == "when":
         focus_stems = dict(q_stems)
     focus = vocab.with_abbreviations({stem(f) for f in q.focus})
-    for s in focus & set(focus_stems):
+    for s in (focus | agents) & set(focus_stems):
         focus_stems[s] *= 3.0
     # "the average social worker caseload": a caseload (not the year it was asked about)
     counted = [f for f in q.focus if not (YEAR.fullmatch(f) or f in MONTH_WORDS)]

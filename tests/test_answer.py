@@ -93,3 +93,10 @@ def test_a_plural_abbreviation_matches_its_long_form():
                "Care leavers are allocated a personal adviser (PA) at 17.",
                "PAs report that they sometimes have responsibility for too many young people.")
     assert "PAs report" in a.text, a.text
+
+
+def test_who_led_an_inspection_is_answered_by_its_inspector():
+    a = answer("Who led the most recent inspection?",
+               "LEAD MEMBER: Councillor Maria Gatland, Lead Member for Children and Young People.",
+               "Lead inspector: Christine Kennet, His Majesty's Inspector.")
+    assert a.text.startswith("Lead inspector: Christine Kennet"), a.text
