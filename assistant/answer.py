@@ -314,9 +314,14 @@ def confidence(cands: list[Candidate]) -> float:
     return cands[0].score if cands else 0.0
 
 
+SAME_OPENING = 8  # words: two sentences opening alike say the same thing, however they end
+
+
 def _similar(a: str, b: str) -> bool:
     sa, sb = {stem(w) for w in content_words(a)}, {stem(w) for w in content_words(b)}
-    return bool(sa and sb) and len(sa & sb) / len(sa | sb) > 0.6
+    opening = a.lower().split()[:SAME_OPENING]
+    return (bool(sa and sb) and len(sa & sb) / len(sa | sb) > 0.6
+            or len(opening) == SAME_OPENING and opening == b.lower().split()[:SAME_OPENING])
 
 
 def _list_lines(chunk: Chunk) -> list[str]:

@@ -100,3 +100,12 @@ def test_who_led_an_inspection_is_answered_by_its_inspector():
                "LEAD MEMBER: Councillor Maria Gatland, Lead Member for Children and Young People.",
                "Lead inspector: Christine Kennet, His Majesty's Inspector.")
     assert a.text.startswith("Lead inspector: Christine Kennet"), a.text
+
+
+def test_two_sentences_opening_alike_are_said_once():
+    a = answer("Was practice better for children who came into care recently?",
+               "Practice is generally better for children who have come into care more recently, although it is "
+               "still not undertaken with sufficient urgency.",
+               "Practice is generally better for children who have come into care more recently, although more "
+               "urgency is needed to prevent drift in securing permanency.")
+    assert a.text.count("Practice is generally better") == 1, a.text
