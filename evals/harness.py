@@ -345,7 +345,7 @@ def calibrate(settings=None, progress: bool = True, log=print) -> dict:
 
     settings = settings or load_settings()
     spec = croydon_spec(settings.replace(abstain_threshold=0.0))
-    rows = run_set(spec, (DEFAULT_SYSTEM,), progress, log)[DEFAULT_SYSTEM]
+    rows = own_rows(run_set(spec, (DEFAULT_SYSTEM,), progress, log)[DEFAULT_SYSTEM])
     conf = [r["confidence"] for r in rows]
     forced = [r["abstained"] for r in rows]  # refused even at threshold 0 (unknown names, ...)
     answerable = [r["answerable"] for r in rows]

@@ -271,3 +271,14 @@ def test_croydon_meets_thresholds(croydon_hybrid):
         if "max" in bound and value > bound["max"]:
             failures.append(f"{metric} = {value:.3f} > {bound['max']}")
     assert not failures, "Croydon eval regressed (python -m evals for the report): " + "; ".join(failures)
+
+
+def test_calibration_sweeps_the_sets_own_questions_only():
+    """The standalone forms of follow-ups are a side measurement: they must not tilt the threshold."""
+    from evals.harness import calibrate
+
+    items = load_set()
+    c = calibrate(progress=False, log=lambda *_: None)
+    assert c["answerable"] == sum(it.answerable for it in items)
+    assert c["unanswerable"] == sum(not it.answerable for it in items)
+    assert not any(r.get("twin_of") for r in c["rows"])
