@@ -423,20 +423,27 @@ def _asks_for_role(text: str) -> bool:
     return last not in {"to", "by", "for", "with", "from", "about", "in", "on", "at"} and not last.endswith("ed")
 
 
+SHORT_GRADE_LINE = 20  # words: "Overall effectiveness – 'Good'" says its grade at a glance
 ASKED_GRADE = re.compile(rf"^\s*(?:and\s+)?(?:is|are|was|were|has|have|does|did)\b(?!.*\b(?:short of|than|below|above|beyond|not|any|since|after|before|until|when)\b).*?\b({_GRADE})\b", re.I)
 
 
 def grade_verdict(question: str, sentence: str) -> str:
-    """"Yes" or "No" to "Is it still rated inadequate?", from the grade the sentence states; "" when not such a question."""
+    """The grade answer in a word or two, to put before the sentence that states it: "Yes" or "No"
+    to "Is it still rated inadequate?", or the grade for "What grade…?" when a long sentence states
+    exactly one (a reader should not have to dig 'good' out of 60 words); "" otherwise."""
+    stated = [GRADE_WORDS.search(m.group(0)) for m in GRADE_STATEMENT.finditer(sentence)]
+    grades = {g.group(0).lower().replace("requires", "require").split(" to ")[0] for g in stated if g}
+    if not grades:
+        return ""
     asked = ASKED_GRADE.search(question)
-    stated = GRADE_STATEMENT.search(sentence)
-    if not asked or not stated:
-        return ""
-    grade = GRADE_WORDS.search(stated.group(0))
-    if not grade:
-        return ""
-    same = grade.group(0).lower().split()[0] == asked.group(1).lower().split()[0]
-    return "Yes" if same else "No"
+    if asked:
+        first = next(g for g in stated if g).group(0)
+        return "Yes" if first.lower().split()[0] == asked.group(1).lower().split()[0] else "No"
+    # "Which parts were rated inadequate?" names the grade: what it asks for is something else
+    if len(grades) == 1 and len(sentence.split()) > SHORT_GRADE_LINE and not GRADE_WORDS.search(question):
+        grade = grades.pop()
+        return "Requires improvement to be good" if grade.startswith("require") else grade.capitalize()
+    return ""
 
 
 # A grade given at an earlier inspection, told in passing by a later report.

@@ -37,6 +37,23 @@ def test_still_rated_is_answered_yes_or_no_from_the_stated_grade():
     assert grade_verdict("Did any of the areas fall short of 'good'?", "Overall effectiveness – 'Good'") == ""
 
 
+LONG_VERDICT = ("This report advises Cabinet of the outcome and findings from Ofsted's inspection of Croydon's Children's "
+                "Services which concluded on 25th October 2024 and judged the Council's services for children as 'good', "
+                "retaining the grade from the previous judgement")
+
+
+def test_the_grade_asked_for_leads_a_long_sentence_that_states_it():
+    assert grade_verdict("What is the current grade for Croydon?", LONG_VERDICT) == "Good"
+    two = "Help and protection was judged to require improvement to be good; " + LONG_VERDICT
+    assert grade_verdict("What is the current grade for Croydon?", two) == ""  # two grades: the sentence says which is which
+    assert grade_verdict("What grade did help and protection get?", "Help and protection – 'Requires improvement to be good'") == ""
+    assert grade_verdict("How was help and protection judged?", "Inspectors judged that the help and protection of children "
+                         "requires improvement to be good, because responses out of hours and at the front door vary.") \
+        == "Requires improvement to be good"
+    assert grade_verdict("Which parts were rated inadequate?", "The report rated both child protection services and leadership "
+                         "as 'inadequate', and found widespread and serious failures in the help that families received.") == ""
+
+
 @pytest.mark.parametrize("text, polarity", [
     ("What did Ofsted find wrong with the out-of-hours service?", "negative"),
     ("What staffing problems did the report highlight?", "negative"),
