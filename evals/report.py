@@ -121,24 +121,24 @@ def answers_section(result: dict, plots: dict[str, str]) -> list[str]:
         for t in tags:
             out.append(f"| {t} | {first['by_tag'][t]['n']} | " + " | ".join(
                 _fmt(summary[s]["by_tag"][t]["accuracy"], "rate") for s in systems) + " |")
-        if d.get("twin_pairs"):
-            out += ["", "### Follow-ups against the same questions asked on their own", "",
-                    "Each follow-up of the set is also asked with no history, in the words a person would use on "
-                    "its own (its `standalone` field), and scored against the same patterns and evidence. These "
-                    "standalone forms are not part of any other figure. A follow-up wrong where its standalone form "
-                    "is right is a failure of resolving the conversation.", "",
-                    "| | " + " | ".join(SYSTEM_LABELS.get(s, s) for s in systems) + " |", "|" + "---|" * (len(systems) + 1),
-                    "| Follow-ups right | " + " | ".join(_fmt(summary[s]["twin_followup_accuracy"], "rate") for s in systems) + " |",
-                    "| The same, asked on their own | " + " | ".join(
-                        _fmt(summary[s]["twin_standalone_accuracy"], "rate") for s in systems) + " |", ""]
-            out += ["| Follow-up | Asked on its own | " + " | ".join(f"{SYSTEM_LABELS.get(s, s)}: follow-up / alone" for s in systems) + " |",
-                    "|" + "---|" * (len(systems) + 2)]
-            for i, pair in enumerate(d["twin_pairs"]):
-                cells = []
-                for s in systems:
-                    p = summary[s]["twin_pairs"][i]
-                    cells.append(f"{'right' if p['followup_correct'] else 'wrong'} / {'right' if p['standalone_correct'] else 'wrong'}")
-                out.append(f"| {pair['followup']} | {_short(pair['standalone'], 90)} | " + " | ".join(cells) + " |")
+    if d.get("twin_pairs"):
+        out += ["", "### Follow-ups against the same questions asked on their own", "",
+                "Each follow-up of the set is also asked with no history, in the words a person would use on "
+                "its own (its `standalone` field), and scored against the same patterns and evidence. These "
+                "standalone forms are not part of any other figure. A follow-up wrong where its standalone form "
+                "is right is a failure of resolving the conversation.", "",
+                "| | " + " | ".join(SYSTEM_LABELS.get(s, s) for s in systems) + " |", "|" + "---|" * (len(systems) + 1),
+                "| Follow-ups right | " + " | ".join(_fmt(summary[s]["twin_followup_accuracy"], "rate") for s in systems) + " |",
+                "| The same, asked on their own | " + " | ".join(
+                    _fmt(summary[s]["twin_standalone_accuracy"], "rate") for s in systems) + " |", ""]
+        out += ["| Follow-up | Asked on its own | " + " | ".join(f"{SYSTEM_LABELS.get(s, s)}: follow-up / alone" for s in systems) + " |",
+                "|" + "---|" * (len(systems) + 2)]
+        for i, pair in enumerate(d["twin_pairs"]):
+            cells = []
+            for s in systems:
+                p = summary[s]["twin_pairs"][i]
+                cells.append(f"{'right' if p['followup_correct'] else 'wrong'} / {'right' if p['standalone_correct'] else 'wrong'}")
+            out.append(f"| {pair['followup']} | {_short(pair['standalone'], 90)} | " + " | ".join(cells) + " |")
     out += failures(result)
     if plots.get(result["set"]):
         out += ["", f"![{result['title']}: metrics per system]({plots[result['set']]})"]
