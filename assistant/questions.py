@@ -57,10 +57,16 @@ OPENING_WORD = re.compile(r"(?:The|A|An|This|That|These|Those|In|On|At|For|But|A
 
 ROLE_OR_BODY = re.compile(
     r"\b(?:government|department for \w+|ministers?|secretary of state|chief executive|lead member|(?:executive |corporate )?director|"
-    r"commissioner|council leader|executive mayor|judiciary|courts?)\b", re.I)
+    r"commissioner|council leader|executive mayor|judiciary|courts?|"
+    # the people and teams who do the work ("…domestic violence advisers in the MASH add value")
+    r"(?:social |support |key |youth )?workers?|advis[eo]rs?|managers?|leaders?|officers?|practitioners?|carers?|inspectors?|"
+    r"visitors?|therapists?|clinicians?|nurses?|mentors?|volunteers?|ambassadors?|partners?|police|staff|teams?)\b", re.I)
 
 
-WHO_VERB = re.compile(r"^\s*(?:and\s+)?(?:who|whom)\s+(?:did\s+|has\s+|had\s+)?(?!is\b|are\b|was\b|were\b)([\w'’-]+)", re.I)
+# "who led…", "who else adds value…", "who did inspectors say adds value…": up to the verb asked about
+WHO_LEAD = (r"(?:and\s+)?(?:who|whom)\s+(?:else\s+)?(?:there\s+)?(?:did\s+|has\s+|had\s+)?"
+            r"(?:[\w'’-]+\s+(?:say|think|find|report|describe)\s+)?")
+WHO_VERB = re.compile(rf"^\s*{WHO_LEAD}(?!is\b|are\b|was\b|were\b)([\w'’-]+)", re.I)
 
 
 def _role_does_it(q: Question, sentence: str) -> bool:
@@ -278,7 +284,7 @@ WH_PHRASE = re.compile(
     r"^\s*(?:(?:what|which)\s+(?:is|was|are|were)\s+the\s+([\w'’-]+(?:\s+[\w'’-]+){0,3}?)(?=\s+(?:in|of|for|at|on|by|from|during|after|before|since|that|who|which|when)\b|\s*\?|$)"
     r"|(?:which|what)\s+(?!" + VERB_AFTER_WHAT + r")((?:[\w'’-]+\s+){0,3}?)(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|should)\b"
     r"|(?:and\s+)?(?:who|whom)\s+(?:is|are|was|were)\s+((?:[\w'’-]+\s*){1,4})"
-    r"|(?:and\s+)?(?:who|whom)\s+(?:did\s+)?([\w'’-]+)"
+    r"|" + WHO_LEAD + r"([\w'’-]+)"
     r"|(?:the )?name of\s+((?:[\w'’-]+\s*){1,4})"
     r"|how many\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+)(?=\s+(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|in|on|at|of|for)\b|\s*\?|$)"
     r"|how many\s+((?:[\w'’-]+\s*){1,2})"

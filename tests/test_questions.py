@@ -100,6 +100,15 @@ def test_a_role_or_body_answers_who_did_it_but_not_something_else():
     assert answer_type_score(analyse("Who is Croydon's executive mayor?"), "The executive mayor spoke.") == 0.0
 
 
+def test_who_else_is_answered_by_the_people_who_do_what_was_asked():
+    advisers = "Independent domestic violence advisers in the MASH add value to social work assessments."
+    for question in ("Who else adds value to the assessments?", "Who did inspectors say adds value to the assessments?"):
+        assert answer_type_score(analyse(question), advisers) == 0.7, question
+    # the people named must be the ones doing it: advisers elsewhere in the sentence do not answer
+    assert answer_type_score(analyse("Who else adds value?"), "Advisers were recruited in 2023, and the MASH is busy "
+                             "with many contacts and referrals every week; this adds value.") == 0.0
+
+
 def test_a_grade_in_a_since_clause_is_not_the_one_asked_about():
     assert grade_verdict("Has the grade moved on since it was judged inadequate?", "Overall effectiveness – 'Good'") == ""
 
