@@ -477,6 +477,11 @@ def refusal(documents: dict[str, DocumentInfo], reason: str = "") -> str:
     return f"I can't find an answer to that in this collection.{why} It covers {count}: {covered}{more}."
 
 
+def _passage_is_about(c: Candidate, words: list[str]) -> bool:
+    """Its passage holds at least half of the words ("youth offending": neither, so it is not)."""
+    return _overlap({stem(w): 1.0 for w in words}, _stems(f"{c.hit.chunk.heading} {c.hit.chunk.text}")) >= 0.5
+
+
 def _unsupported(q: Question, cands: list[Candidate]) -> str:
     """Why the best sentence cannot be the answer, or "": it lacks the kind of fact asked for,
     or it is about another year than the one asked about."""
@@ -487,9 +492,11 @@ def _unsupported(q: Question, cands: list[Candidate]) -> str:
         kind = {"who": "a name", "when": "a date", "duration": "a length of time", "number": "a figure",
                 "money": "an amount of money", "grade": "a grade", "entity": "a name"}[q.kind]
         return f"No passage gives {kind} for this."
+    if q.graded and not q.about and not _passage_is_about(best, q.graded):
+        return f"Nothing in it gives a grade for {' '.join(q.graded)}."
     if q.future and not FUTURE.search(best.text):
         return "It reports what has happened, and nothing in it says what is planned for this."
-    if q.about and _overlap({stem(w): 1.0 for w in q.about}, _stems(f"{best.hit.chunk.heading} {best.hit.chunk.text}")) < 0.5:
+    if q.about and not _passage_is_about(best, q.about):
         return f"Nothing in it is about {' '.join(q.about)}."
     if q.years and not (best.on_year or q.kind == "compare" and any(c.on_year for c in cands)):
         return f"Nothing in it covers {', '.join(map(str, sorted(set(q.years))))} on this."

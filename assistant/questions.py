@@ -115,6 +115,7 @@ class Question:
     second: "Question | None" = None  # "…, and when was it published?": the second question, answered too
     future: bool = False  # "when is the next inspection due?": only a plan or an expectation answers
     change: bool = False  # "are fewer children missing school than before?": a finding of change answers
+    graded: list[str] = field(default_factory=list)  # "what grade did the fostering service get?": fostering
 
     @property
     def typed(self) -> bool:
@@ -274,7 +275,32 @@ def _analyse(text: str) -> Question:
         future=bool(ASKS_FUTURE.search(low)),
         change=bool(ASKS_CHANGE.search(low)),
         grade=bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low)),
+        graded=graded_subject(t) if kind == "grade" else [],
     )
+
+
+# What a grade question asks the grade of: "what grade did <the fostering service> get…",
+# "how was <help and protection> judged…", "what was <Camden>'s rating…"
+GRADED = re.compile(
+    r"^\s*(?:and\s+)?(?:what|which)\s+(?:overall\s+)?(?:grade|rating|judgement|judgment|score)\s+(?:did|does|has|had|was)\s+(.+?)\s+"
+    r"(?:get|receive|achieve|have|given|awarded)\b"
+    r"|^\s*(?:and\s+)?how\s+(?:was|were|did|has|have)\s+(.+?)\s+(?:rated|judged|graded|score|scored|do)\b"
+    r"|^\s*(?:and\s+)?what\s+(?:was|is)\s+(.+?)['’]s?\s+(?:ofsted\s+)?(?:grade|rating|judgement)\b", re.I)
+
+
+def graded_subject(text: str) -> list[str]:
+    """The words of what a grade is asked for, less the names and the words every area's grade uses."""
+    m = GRADED.search(text)
+    if not m:
+        return []
+    phrase = next(g for g in m.groups() if g)
+    tokens = phrase.split()
+    capital = [w[:1].isupper() for w in tokens]
+    # "Croydon's", "Camden", "Kingston upon Thames": names, checked apart
+    lower = " ".join(w for i, w in enumerate(tokens)
+                     if not capital[i] and not (0 < i < len(tokens) - 1 and capital[i - 1] and capital[i + 1]))
+    words = [re.sub(r"'s$", "", w) for w in content_words(lower)]
+    return [w for w in words if w not in AREA_WORDS and w not in TYPE_WORDS]
 
 
 # "What goes wrong…", "what happens if…": a verb after "what", not the thing asked for

@@ -109,3 +109,12 @@ def test_two_sentences_opening_alike_are_said_once():
                "Practice is generally better for children who have come into care more recently, although more "
                "urgency is needed to prevent drift in securing permanency.")
     assert a.text.count("Practice is generally better") == 1, a.text
+
+
+def test_a_grade_for_an_area_the_passages_never_grade_is_refused():
+    grades = ("Overall effectiveness – 'Good'\nThe experiences and progress of care leavers – 'Good'\n"
+              "The experiences and progress of children in care – 'Good'")
+    a = answer("What grade did the youth offending service get in 2024?", grades)
+    assert a.abstained and "grade for youth offending" in a.text, a.text
+    a = answer("What grade did care leavers' services get in 2024?", grades)
+    assert not a.abstained and a.text.startswith("The experiences and progress of care leavers"), a.text

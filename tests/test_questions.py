@@ -267,3 +267,10 @@ def test_a_verb_after_what_is_not_the_thing_asked_for():
     assert analyse("What goes wrong when children step down to early help?").focus == []
     assert analyse("What happens if risks do not reduce?").focus == []
     assert analyse("What areas need to improve?").focus == ["areas"]
+
+
+def test_the_subject_of_a_grade_question_leaves_out_names_and_area_words():
+    assert analyse("What grade did Croydon's youth offending service get in 2024?").graded == ["youth", "offending"]
+    assert analyse("What grade did services for children in care get?").graded == ["care"]
+    assert analyse("How were children's services in Kingston upon Thames rated overall?").graded == []
+    assert analyse("What was Camden's Ofsted rating?").graded == []
