@@ -212,7 +212,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     for s in vocab.with_abbreviations(set(q_stems)) - set(q_stems):
         q_stems[s] = vocab.idf(s)
     # "Who led the inspection?" is answered by the one whose role is named for it: the lead inspector.
-    agents = ({stem(stem(t) + end) for t in q.terms if t not in q.focus for end in ("or", "er")} & set(vocab.df)
+    agents = ({stem(stem(t) + end) for t in q.terms if t not in q.focus for end in ("or", "er")} & vocab.df.keys()
               if q.kind == "who" else set())
     for s in agents - set(q_stems):
         q_stems[s] = vocab.idf(s)
