@@ -162,22 +162,15 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(_beir(SHARED_DATA / "scifact", "test", systems, None, out_dir, 100, None, None, progress))
     elif args.command == "croydon":
         out_dir = args.out or OUT_DIR / "croydon"
-        if args.set:
-            spec = harness.croydon_spec(path=args.set)
-            rows = harness.run_set(spec, systems, progress, _log)
-            results.append({"set": args.set.stem, "title": args.set.stem, "kind": "answers", "rows": rows,
-                            "summary": {s: harness.summarise(r, spec.settings.top_k) for s, r in rows.items()},
-                            "meta": {"questions": sum(not c.twin_of for c in spec.cases), "collection": "default (corpus/)"}})
-        else:
-            results.append(harness.run_croydon(systems, progress=progress, log=_log))
-            if args.update_thresholds:
-                from evals.report import update_thresholds
+        results.append(harness.run_croydon(systems, progress=progress, log=_log, path=args.set))
+        if args.update_thresholds and not args.set:  # the floors are the dev set's
+            from evals.report import update_thresholds
 
-                if "hybrid" not in results[-1]["summary"]:
-                    print("error: --update-thresholds needs the hybrid system", file=sys.stderr)
-                    return 2
-                path = update_thresholds(results[-1]["summary"]["hybrid"])
-                print(f"Thresholds rewritten: {path}")
+            if "hybrid" not in results[-1]["summary"]:
+                print("error: --update-thresholds needs the hybrid system", file=sys.stderr)
+                return 2
+            path = update_thresholds(results[-1]["summary"]["hybrid"])
+            print(f"Thresholds rewritten: {path}")
     elif args.command == "beir":
         out_dir = args.out or OUT_DIR / f"beir-{args.dir.name}-{args.split}"
         try:

@@ -254,10 +254,12 @@ def croydon_spec(settings=None, path: Path | None = None) -> SetSpec:
     return SetSpec("croydon", croydon_cases(items), None, settings or load_settings())
 
 
-def run_croydon(systems=SYSTEMS, settings=None, progress: bool = True, log=print) -> dict:
-    spec = croydon_spec(settings)
+def run_croydon(systems=SYSTEMS, settings=None, progress: bool = True, log=print, path: Path | None = None) -> dict:
+    """The Croydon dev set, or another set in its format (`path`), through every system."""
+    spec = croydon_spec(settings, path)
     rows = run_set(spec, systems, progress, log)
-    return {"set": "croydon", "title": "Croydon dev set", "kind": "answers", "rows": rows,
+    name, title = (path.stem, path.stem) if path else ("croydon", "Croydon dev set")
+    return {"set": name, "title": title, "kind": "answers", "rows": rows,
             "summary": {s: summarise(r, spec.settings.top_k) for s, r in rows.items()},
             "meta": {"questions": sum(not c.twin_of for c in spec.cases), "collection": "default (corpus/)"}}
 

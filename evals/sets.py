@@ -91,15 +91,13 @@ _OPTIONAL = {"standalone": str}
 
 
 def _check(item: dict, where: str) -> Item:
-    for name, kind in _FIELDS.items():
+    for name in _FIELDS:
         if name not in item:
             raise SetProblem(f"{where}: missing field {name!r}")
-        if not isinstance(item[name], kind):
-            raise SetProblem(f"{where}: field {name!r} must be {kind.__name__}")
     unknown = set(item) - set(_FIELDS) - set(_OPTIONAL)
     if unknown:
         raise SetProblem(f"{where}: unknown field(s) {sorted(unknown)}")
-    for name, kind in _OPTIONAL.items():
+    for name, kind in {**_FIELDS, **_OPTIONAL}.items():
         if name in item and not isinstance(item[name], kind):
             raise SetProblem(f"{where}: field {name!r} must be {kind.__name__}")
     if "standalone" in item and not (item["history"] and item["standalone"].strip()):
