@@ -455,6 +455,9 @@ def _asks_for_role(text: str) -> bool:
     return last not in {"to", "by", "for", "with", "from", "about", "in", "on", "at"} and not last.endswith("ed")
 
 
+# "…assistance from good-rated Camden": a grade said in passing of a place, not a verdict on the
+# question's subject (which, asked about Croydon, it is not)
+GRADE_OF_NAMED = re.compile(rf"\b(?i:{_GRADE})[- ]rated\s+[A-Z]")
 SHORT_GRADE_LINE = 20  # words: "Overall effectiveness – 'Good'" says its grade at a glance
 ASKED_GRADE = re.compile(rf"^\s*(?:and\s+)?(?:is|are|was|were|has|have|does|did)\b(?!.*\b(?:short of|than|below|above|beyond|not|any|since|after|before|until|when)\b).*?\b({_GRADE})\b", re.I)
 
@@ -463,7 +466,9 @@ def grade_verdict(question: str, sentence: str) -> str:
     """The grade answer in a word or two, to put before the sentence that states it: "Yes" or "No"
     to "Is it still rated inadequate?", or the grade for "What grade…?" when a long sentence states
     exactly one (a reader should not have to dig 'good' out of 60 words); "" otherwise."""
-    stated = [GRADE_WORDS.search(m.group(0)) for m in GRADE_STATEMENT.finditer(sentence)]
+    elsewhere = [m.span() for m in GRADE_OF_NAMED.finditer(sentence)]
+    stated = [GRADE_WORDS.search(m.group(0)) for m in GRADE_STATEMENT.finditer(sentence)
+              if not any(a <= m.start() < b for a, b in elsewhere)]
     grades = {g.group(0).lower().replace("requires", "require").split(" to ")[0] for g in stated if g}
     if not grades:
         return ""

@@ -37,6 +37,15 @@ def test_still_rated_is_answered_yes_or_no_from_the_stated_grade():
     assert grade_verdict("Did any of the areas fall short of 'good'?", "Overall effectiveness – 'Good'") == ""
 
 
+def test_a_grade_said_of_another_place_is_no_verdict():
+    # "good-rated Camden" grades the borough helping Croydon, not Croydon
+    camden = ("The statutory direction, issued this week to Croydon council, replaces one made in January that told the "
+              "authority to develop a proposal for assistance from good-rated Camden.")
+    assert grade_verdict("What was Croydon's Ofsted rating when it was made to accept help from Camden?", camden) == ""
+    assert grade_verdict("Is Croydon still rated good?", camden) == ""
+    assert grade_verdict("Is Croydon still rated good?", "Croydon was rated good in 2024, like good-rated Camden.") == "Yes"
+
+
 LONG_VERDICT = ("This report advises Cabinet of the outcome and findings from Ofsted's inspection of Croydon's Children's "
                 "Services which concluded on 25th October 2024 and judged the Council's services for children as 'good', "
                 "retaining the grade from the previous judgement")
