@@ -456,8 +456,8 @@ def _asks_for_role(text: str) -> bool:
 
 
 # "…assistance from good-rated Camden": a grade said in passing of a place, not a verdict on the
-# question's subject (which, asked about Croydon, it is not)
-GRADE_OF_NAMED = re.compile(rf"\b(?i:{_GRADE})[- ]rated\s+[A-Z]")
+# question's subject unless the question asks for that place's grade ("Camden's rating")
+GRADE_OF_NAMED = re.compile(rf"\b(?i:{_GRADE})[- ]rated\s+([A-Z][a-z]+)")
 SHORT_GRADE_LINE = 20  # words: "Overall effectiveness – 'Good'" says its grade at a glance
 ASKED_GRADE = re.compile(rf"^\s*(?:and\s+)?(?:is|are|was|were|has|have|does|did)\b(?!.*\b(?:short of|than|below|above|beyond|not|any|since|after|before|until|when)\b).*?\b({_GRADE})\b", re.I)
 
@@ -466,7 +466,8 @@ def grade_verdict(question: str, sentence: str) -> str:
     """The grade answer in a word or two, to put before the sentence that states it: "Yes" or "No"
     to "Is it still rated inadequate?", or the grade for "What grade…?" when a long sentence states
     exactly one (a reader should not have to dig 'good' out of 60 words); "" otherwise."""
-    elsewhere = [m.span() for m in GRADE_OF_NAMED.finditer(sentence)]
+    owners = {m.group(1).lower() for m in re.finditer(r"\b([A-Z][a-z]+)['’]s\b", question)}  # "Camden's rating"
+    elsewhere = [m.span() for m in GRADE_OF_NAMED.finditer(sentence) if m.group(1).lower() not in owners]
     stated = [GRADE_WORDS.search(m.group(0)) for m in GRADE_STATEMENT.finditer(sentence)
               if not any(a <= m.start() < b for a, b in elsewhere)]
     grades = {g.group(0).lower().replace("requires", "require").split(" to ")[0] for g in stated if g}
