@@ -76,6 +76,22 @@ def last_answer(history: list[dict] | None) -> str:
 
 
 THING_PRONOUN = re.compile(r"\b(?:it|its|they|their|them)\b", re.I)
+# "Did everyone who wanted one have one?": "one" stands for a thing the earlier question named with "a"
+ONE = re.compile(r"\b((?:want|wanted|wants|have|has|had|get|gets|got|need|needs|needed|receive|received|given|offered|"
+                 r"without|lack|lacked|lacks)\s+)one\b", re.I)
+A_THING = re.compile(r"\b(?:an?)\s+((?:[a-z][a-z'’-]*\s+){0,2}[a-z][a-z'’-]*)")
+
+
+def thing_named(question: str) -> str:
+    """The thing the question named with "a"/"an": "…had an independent visitor when…" -> "an independent visitor"."""
+    for m in A_THING.finditer(question):
+        words = m.group(1).split()
+        while words and not content_words(words[-1]):  # "a visitor when": stop at the noun
+            words.pop()
+        cut = next((i for i, w in enumerate(words) if not content_words(w)), len(words))
+        if cut:
+            return f"{m.group(0).split()[0]} {' '.join(words[:cut])}"
+    return ""
 
 
 def answered_entity(previous: str, history: list[dict] | None) -> str:
@@ -119,10 +135,10 @@ def new_subject(question: str) -> list[str]:
 
 
 def follow_up_words(question: str) -> str:
-    """A follow-up's own words, without "and what about" or pronouns: its focus."""
+    """A follow-up's own words, without "and what about", pronouns or "one": its focus."""
     m = ELLIPSIS.match(question)
     rest = question[m.end():] if m else question
-    return PRONOUN.sub(" ", rest)
+    return ONE.sub(lambda m: m.group(1), PRONOUN.sub(" ", rest))
 
 
 def resolve(question: str, history: list[dict] | None) -> str:
@@ -160,6 +176,9 @@ def resolve(question: str, history: list[dict] | None) -> str:
             # "Which borough was chosen?" … "Camden". "What was it rated?": Camden, not the borough it helped
             rest = THING_PRONOUN.sub(lambda m: f"{entity}'s" if m.group(0).lower() in {"its", "their"} else entity, rest)
             return f"{rest}?"
+        thing = thing_named(prev) if ONE.search(rest) else ""
+        if thing:
+            rest = ONE.sub(lambda m: f"{m.group(1)}{thing}", rest, count=1)
         person = last_person(history)
         if person:
             rest = re.sub(r"\b(his|her)\s+(?!(?:to|and|of|in|on|at|for|with|by|from|that|when|about)\b)(?=\w)", f"{person}'s ", rest, flags=re.I)

@@ -1,6 +1,6 @@
 """Follow-ups resolved against the conversation, by rules over words (no model)."""
 
-from assistant.conversation import last_answer, new_subject, resolve
+from assistant.conversation import follow_up_words, last_answer, new_subject, resolve
 
 
 def turns(question, answer):
@@ -63,3 +63,12 @@ def test_it_after_a_which_borough_answer_is_the_borough_named():
     assert resolve("Who is its council leader?", history) == "Who is Camden's council leader?"
     # after a question that did not ask for a place or body, "it" keeps the earlier subject
     assert "Camden" not in resolve("Who led it?", turns("When was the 2018 monitoring visit?", "In October 2018 [1]."))
+
+
+def test_one_is_the_thing_the_earlier_question_named():
+    history = turns("How many Croydon children had an independent visitor when Ofsted visited in October 2018?",
+                    "Over 60 children now have an independent visitor [1].")
+    q = resolve("Did everyone who wanted one have one?", history)
+    assert q.startswith("Did everyone who wanted an independent visitor have one"), q
+    # "one" is no word of the question's own focus ("…and one to Cafcass" does not answer it)
+    assert "one" not in follow_up_words("Did everyone who wanted one have one?").split()
