@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from assistant.chunking import split_sentences
-from assistant.questions import LATEST_WORDS, NAME, YEAR, analyse, content_words, has_person_name, new_proper_nouns
+from assistant.questions import LATEST_WORDS, NAME, YEAR, analyse, content_words, has_person_name, new_proper_nouns, stem
 
 ELLIPSIS = re.compile(
     r"^\s*(?:and|but|also|so|then|ok(?:ay)?|what about|how about|and what about|and how about|"
@@ -45,6 +45,20 @@ def is_follow_up(question: str) -> bool:
     if len(words) <= 2:
         return True
     return bool(PRONOUN.search(question) or ANAPHOR.search(question)) and len(words) <= 5
+
+
+DEFINITE = re.compile(r"\b(?:the|that|this|those|these)\s+(?:[a-z-]+\s+)?([a-z-]+)\b", re.I)
+MOST_WORDS_OF_A_REFERENCE = 4  # "What was the point of the additional team?"; longer questions say what they mean
+
+
+def refers_back(question: str, answered: str) -> bool:
+    """A short question naming, with "the", a thing the last answer spoke of: "What was the point of
+    the additional team?" after "…an extra social work team has been created…"."""
+    words = content_words(question)
+    if not answered or len(words) > MOST_WORDS_OF_A_REFERENCE or YEAR.search(question) or NAME.search(question):
+        return False
+    said = {stem(w) for w in content_words(answered)}
+    return any(stem(m.group(1)) in said for m in DEFINITE.finditer(question) if content_words(m.group(1)))
 
 
 def topic(question: str) -> str:
@@ -145,7 +159,9 @@ def resolve(question: str, history: list[dict] | None) -> str:
     """The question as it should be searched, self-contained."""
     previous = last_user_question(history)
     question = question.strip()
-    if not previous or not is_follow_up(question):
+    answered = last_answer(history)
+    refers = refers_back(question, answered)
+    if not previous or not (is_follow_up(question) or refers):
         return question
     # The previous question may itself have been a follow-up.
     earlier = [t for t in (history or []) if isinstance(t, dict)]
@@ -167,7 +183,7 @@ def resolve(question: str, history: list[dict] | None) -> str:
         return f"{prev}?"
     if re.match(r"(?:for|in|on|at|about|during|with|from|among|regarding|of)\b", rest, re.I) and not WH_FRAME.match(rest):
         return f"{prev} {rest}?"
-    if self_contained(rest):
+    if self_contained(rest) and not refers:
         years = YEAR.findall(prev) if not (new_years or LATEST_WORDS.search(rest)) else []
         return f"{rest} in {years[0]}?" if years else f"{rest}?"
     if WH_FRAME.match(rest) or AUXILIARY.match(rest):
@@ -184,8 +200,7 @@ def resolve(question: str, history: list[dict] | None) -> str:
             rest = re.sub(r"\b(his|her)\s+(?!(?:to|and|of|in|on|at|for|with|by|from|that|when|about)\b)(?=\w)", f"{person}'s ", rest, flags=re.I)
             rest = re.sub(r"\b(he|she|him|her)\b", person, rest, flags=re.I)
         context = topic(prev)  # "who else was on the visit?": which visit comes from before
-        answered = last_answer(history)
-        if answered and (re.match(r"(?:why|how come)\b", rest, re.I)
+        if answered and (refers or re.match(r"(?:why|how come)\b", rest, re.I)
                          or (len(answered.split()) <= 12 and re.search(r"\b(?:it|that|this|these|those|they|them)\b", rest, re.I))):
             # "why was that?", "who set it up?": "that", "it" may be what was answered
             context = f"{context}: {answered}"

@@ -72,3 +72,14 @@ def test_one_is_the_thing_the_earlier_question_named():
     assert q.startswith("Did everyone who wanted an independent visitor have one"), q
     # "one" is no word of the question's own focus ("…and one to Cafcass" does not answer it)
     assert "one" not in follow_up_words("Did everyone who wanted one have one?").split()
+
+
+def test_the_thing_the_last_answer_spoke_of_is_looked_up_with_it():
+    history = turns("What changes did Croydon make after the 2017 Ofsted report?",
+                    "A recruitment drive is launching, an extra social work team has been created to reduce workloads [1].")
+    q = resolve("What was the point of the additional team?", history)
+    assert "extra social work team has been created" in q and "2017" in q, q
+    # a question that names its own subject is searched as asked
+    assert resolve("When did the 2024 inspection take place?", history) == "When did the 2024 inspection take place?"
+    assert resolve("What did Ofsted say about the quality of social work practice across Croydon?", history).startswith(
+        "What did Ofsted say about the quality of social work practice across Croydon")
