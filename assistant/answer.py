@@ -31,6 +31,8 @@ ASKS_METHOD = re.compile(r"\b(?:evidence|sources?|methods?|look(?:ed|ing)? at|fo
 PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
 CARRIES_ON = re.compile(r"^\W*(?:in particular|we also|they also|it also|this|these|however|but|also|moreover|additionally|"
                         r"in addition|for example|for instance|as a result|consequently|despite this)\b", re.I)
+# Kinds of answer that are a figure: one is only the answer when said of what the question asks about.
+COUNTED = frozenset({"number", "money", "duration"})
 # A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
 MIN_EXTRA_WORDS = 4
 # "Lead inspector: Christine Kennet": a document's own label before a name.
@@ -233,6 +235,10 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     # The question's words that single out passages (not "Croydon" or "Ofsted" in this corpus).
     specific = {s: w for s, w in focus_stems.items() if vocab.df.get(s, 0) <= 0.35 * vocab.n} or focus_stems
     cands = _candidates(hits)
+    # The words that say which figure is asked for: the question's own (not a follow-up's context in
+    # brackets), less names, years and the kind of answer ("how many", "rate").
+    own = _stems(re.sub(r"\(.*?\)", " ", q.text)) - TYPE_STEMS - {stem(w) for n in q.names for w in content_words(n)}
+    asked_of = {s for s in specific if s in own and not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
     q_pairs = _pairs(q.terms)
     newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits[:PASSAGES_CONSIDERED]), default=0)
     # "Has it changed since 2018?" asks about 2018 and about now
@@ -270,6 +276,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         c.typed = answer_type_score(q, c.text, vocab.lowercase)
         if q.kind == "number" and head and not _counts(head, c.text):
             c.typed = 0.0  # a figure, but not a figure of what was asked
+        if q.kind in COUNTED and asked_of and not asked_of & (sentence_stems | before):
+            c.typed = 0.0  # "how many had an advocate?": 1,000 children, but none said to have one
         if q.kind == "who" and q.focus_is_noun and focus - passage_cache[chunk.id][3]:
             c.typed = 0.0  # a name, but not of the role asked about
         c.covered = not (names - passage_cache[chunk.id][3] - vocab.doc_stems.get(chunk.doc, set()))

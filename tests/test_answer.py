@@ -30,6 +30,19 @@ def test_a_figure_counts_the_noun_next_to_it():
     assert _counts({stem("children")}, "Over 60 children now have an independent visitor")
 
 
+def test_a_count_of_what_was_not_asked_about_is_refused():
+    population = ("Croydon has the largest child population in London and has 1,000 school-aged children from outside "
+                  "the borough who are supported by its education division.")
+    # as in any report on children's services, "children" is in most passages: it says little
+    common = [f"Children in care number {i} are visited by their social workers." for i in range(30)]
+    for figure, refused in ((population, True), ("In 2024, 55 children had an advocate.", False)):
+        found, chunks = hits(figure, "Leaders advocate strongly for children in care.")
+        a = compose(analyse("How many children had an advocate in 2024?"), found,
+                    Vocabulary(chunks + [Chunk(id=f"c#{i}", doc="c.txt", ref="¶1", text=t) for i, t in enumerate(common)],
+                               {DOC: "Inspection report"}), DOCS, 0.2)
+        assert a.abstained is refused and ("figure" in a.text if refused else "55 children" in a.text), a.text
+
+
 def test_a_list_item_answers_with_its_list():
     lead = "The inspection team gave verbal feedback on the findings to:\nThe Executive Mayor\nThe Chief Executive\nThe Lead Member\nThe Corporate Director"
     a = answer("Who was given verbal feedback by the inspection team?", lead, "Inspectors visited in October.")
