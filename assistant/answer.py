@@ -33,6 +33,8 @@ CARRIES_ON = re.compile(r"^\W*(?:in particular|we also|they also|it also|this|th
                         r"in addition|for example|for instance|as a result|consequently|despite this)\b", re.I)
 # Kinds of answer that are a figure: one is only the answer when said of what the question asks about.
 COUNTED = frozenset({"number", "money", "duration"})
+# A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
+EXTRA_SCORE = 0.85
 # A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
 MIN_EXTRA_WORDS = 4
 # "Lead inspector: Christine Kennet": a document's own label before a name.
@@ -357,7 +359,7 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if q.kind in {"who", "what", "entity"} and _is_list_item(best):
         return _whole_list(best, max_list_words)  # "who was given feedback?": all of those listed
     if q.kind == "compare" or len(set(q.years)) >= 2:
-        return _compare(q, cands, max_sentences)
+        return _compare(q, cands, max_words, max_sentences)
     chosen = [best]
     if q.kind == "who" and best.typed == 1.0 and LABELLED_NAME.match(best.text):
         return chosen  # "Lead inspector: Christine Kennet": the document's own label answers whole
@@ -373,7 +375,7 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     for c in cands[1:]:
         if c in chosen:
             continue
-        if len(chosen) >= max_sentences or c.score < 0.85 * best.score:
+        if len(chosen) >= max_sentences or c.score < EXTRA_SCORE * best.score:
             break
         if q.typed and c.typed < 1.0:
             continue  # asked for a name, a date or a figure: more sentences must give one too
@@ -408,9 +410,10 @@ def _within(items: list[Candidate], max_words: int) -> list[Candidate]:
     return out
 
 
-def _compare(q: Question, cands: list[Candidate], max_sentences: int) -> list[Candidate]:
+def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences: int) -> list[Candidate]:
     """One sentence per year compared: the best for each year the question names
-    (or, naming one, for that year and the best from another year)."""
+    (or, naming one, for that year and the best from another year), and a second one for the
+    later year when it answers nearly as well: what changed is told there."""
     years = sorted(set(q.years))
     chosen: list[Candidate] = []
     if q.grade:  # comparing grades: only sentences that state one
@@ -431,6 +434,14 @@ def _compare(q: Question, cands: list[Candidate], max_sentences: int) -> list[Ca
         other = later or next((c for c in cands if c not in chosen and c.year not in years), None)
         if other is not None:
             chosen.append(other)
+    if len(chosen) == 2 and max_sentences > 2:
+        later = max(chosen, key=lambda c: c.year or 0)
+        words = sum(len(c.text.split()) for c in chosen)
+        more = next((c for c in cands if c not in chosen and c.year == later.year and c.score >= EXTRA_SCORE * later.score
+                     and MIN_EXTRA_WORDS <= len(c.text.split()) <= max_words - words
+                     and not any(_similar(c.text, x.text) for x in chosen)), None)
+        if more is not None:
+            chosen.append(more)
     return (chosen or cands[:1])[: max(2, max_sentences)]
 
 

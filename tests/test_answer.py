@@ -131,3 +131,18 @@ def test_a_grade_for_an_area_the_passages_never_grade_is_refused():
     assert a.abstained and "grade for youth offending" in a.text, a.text
     a = answer("What grade did care leavers' services get in 2024?", grades)
     assert not a.abstained and a.text.startswith("The experiences and progress of care leavers"), a.text
+
+
+def test_a_comparison_tells_more_of_the_later_year_when_it_answers_as_well():
+    docs = {"2018.txt": DocumentInfo(doc="2018.txt", title="Monitoring letter", date="2018-10-30"),
+            "2024.txt": DocumentInfo(doc="2024.txt", title="Inspection report", date="2024-12-03")}
+    texts = {"2018.txt": ["The vast majority of care leavers are in suitable accommodation."],
+             "2024.txt": ["Some care leavers say their accommodation is not always of sufficient quality.",
+                          "Securing appropriate accommodation for care leavers is a challenge, and some wait too long."]}
+    chunks = [Chunk(id=f"{d}#{i}", doc=d, ref=f"¶{i}", text=t) for d, ts in texts.items() for i, t in enumerate(ts, 1)]
+    found = [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(chunks)]
+    filler = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=f"Unrelated filler text number {i} about parks.") for i in range(30)]
+    a = compose(analyse("Has accommodation for care leavers got better or worse since 2018?"), found,
+                Vocabulary(chunks + filler, {d: i.title for d, i in docs.items()}), docs, 0.2)
+    assert a.text.count("(2018)") == 1 and a.text.count("(2024)") == 2, a.text
+    assert "suitable" in a.text and "sufficient quality" in a.text and "too long" in a.text
