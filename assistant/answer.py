@@ -412,8 +412,8 @@ def _within(items: list[Candidate], max_words: int) -> list[Candidate]:
 
 def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences: int) -> list[Candidate]:
     """One sentence per year compared: the best for each year the question names
-    (or, naming one, for that year and the best from another year), and a second one for the
-    later year when it answers nearly as well: what changed is told there."""
+    (or, naming one, for that year and the best from another year), and, unless grades are
+    compared, a second one for the later year when it answers nearly as well: what changed is told there."""
     years = sorted(set(q.years))
     chosen: list[Candidate] = []
     if q.grade:  # comparing grades: only sentences that state one
@@ -434,7 +434,7 @@ def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences:
         other = later or next((c for c in cands if c not in chosen and c.year not in years), None)
         if other is not None:
             chosen.append(other)
-    if len(chosen) == 2 and max_sentences > 2:
+    if len(chosen) == 2 and max_sentences > 2 and not q.grade:  # a grade is told in one statement a year
         later = max(chosen, key=lambda c: c.year or 0)
         words = sum(len(c.text.split()) for c in chosen)
         more = next((c for c in cands if c not in chosen and c.year == later.year and c.score >= EXTRA_SCORE * later.score
