@@ -364,14 +364,10 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if q.kind == "who" and best.typed == 1.0 and LABELLED_NAME.match(best.text):
         return chosen  # "Lead inspector: Christine Kennet": the document's own label answers whole
     words = len(best.text.split())
-    if not q.typed:
-        # "…drift and delay in securing permanence. In particular, this affects children waiting to be
-        # matched…": a sentence that carries on the best one belongs with it, before anything else.
-        follow = next((c for c in cands if c.hit.chunk.id == best.hit.chunk.id and c.position == best.position + 1), None)
-        if (follow is not None and CARRIES_ON.match(follow.text) and not ABOUT_ITSELF.match(follow.text)
-                and len(follow.text.split()) >= MIN_EXTRA_WORDS and words + len(follow.text.split()) <= max_words):
-            chosen.append(follow)
-            words += len(follow.text.split())
+    follow = _carried_on(best, cands, max_words - words) if not q.typed else None
+    if follow is not None:
+        chosen.append(follow)
+        words += len(follow.text.split())
     for c in cands[1:]:
         if c in chosen:
             continue
@@ -384,7 +380,21 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             continue
         chosen.append(c)
         words += n
+        follow = _carried_on(c, cands, max_words - words) if not q.typed and len(chosen) < max_sentences else None
+        if follow is not None and follow not in chosen:
+            chosen.append(follow)
+            words += len(follow.text.split())
     return chosen
+
+
+def _carried_on(c: Candidate, cands: list[Candidate], room: int) -> Candidate | None:
+    """The sentence after `c` in its passage when it carries it on ("…drift and delay in securing
+    permanence. In particular, this affects children waiting to be matched…"): it belongs with it."""
+    follow = next((x for x in cands if x.hit.chunk.id == c.hit.chunk.id and x.position == c.position + 1), None)
+    if (follow is not None and CARRIES_ON.match(follow.text) and not ABOUT_ITSELF.match(follow.text)
+            and MIN_EXTRA_WORDS <= len(follow.text.split()) <= room):
+        return follow
+    return None
 
 
 def _is_list_item(c: Candidate) -> bool:

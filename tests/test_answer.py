@@ -146,3 +146,11 @@ def test_a_comparison_tells_more_of_the_later_year_when_it_answers_as_well():
                 Vocabulary(chunks + filler, {d: i.title for d, i in docs.items()}), docs, 0.2)
     assert a.text.count("(2018)") == 1 and a.text.count("(2024)") == 2, a.text
     assert "suitable" in a.text and "sufficient quality" in a.text and "too long" in a.text
+
+
+def test_a_sentence_carrying_on_an_extra_one_comes_with_it():
+    a = answer("What was the main worry about permanence for children in care?",
+               "Trackers of children in care waiting for permanence are not used well by managers.",
+               "Some children in care are experiencing drift and delay in securing permanence for them. In particular, "
+               "this affects children who have been waiting to be formally matched with their current carer.")
+    assert "formally matched" in a.text and a.text.index("drift") < a.text.index("In particular"), a.text
