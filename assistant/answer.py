@@ -239,8 +239,10 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     cands = _candidates(hits)
     # The words that say which figure is asked for: the question's own (not a follow-up's context in
     # brackets), less names, years and the kind of answer ("how many", "rate").
-    own = _stems(re.sub(r"\(.*?\)", " ", q.text)) - TYPE_STEMS - {stem(w) for n in q.names for w in content_words(n)}
-    asked_of = {s for s in specific if s in own and not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
+    asked_of: set[str] = set()
+    if q.kind in COUNTED:
+        own = _stems(re.sub(r"\(.*?\)", " ", q.text)) - TYPE_STEMS - {stem(w) for n in q.names for w in content_words(n)}
+        asked_of = {s for s in specific if s in own and not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
     q_pairs = _pairs(q.terms)
     newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits[:PASSAGES_CONSIDERED]), default=0)
     # "Has it changed since 2018?" asks about 2018 and about now
@@ -278,7 +280,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         c.typed = answer_type_score(q, c.text, vocab.lowercase)
         if q.kind == "number" and head and not _counts(head, c.text):
             c.typed = 0.0  # a figure, but not a figure of what was asked
-        if q.kind in COUNTED and asked_of and not asked_of & (sentence_stems | before):
+        if asked_of and not asked_of & (sentence_stems | before):
             c.typed = 0.0  # "how many had an advocate?": 1,000 children, but none said to have one
         if q.kind == "who" and q.focus_is_noun and focus - passage_cache[chunk.id][3]:
             c.typed = 0.0  # a name, but not of the role asked about
@@ -375,16 +377,21 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             break
         if q.typed and c.typed < 1.0:
             continue  # asked for a name, a date or a figure: more sentences must give one too
-        n = len(c.text.split())
-        if n < MIN_EXTRA_WORDS or words + n > max_words or any(_similar(c.text, x.text) for x in chosen):
+        if not _adds_to(c, chosen, max_words - words):
             continue
         chosen.append(c)
-        words += n
+        words += len(c.text.split())
         follow = _carried_on(c, cands, max_words - words) if not q.typed and len(chosen) < max_sentences else None
         if follow is not None and follow not in chosen:
             chosen.append(follow)
             words += len(follow.text.split())
     return chosen
+
+
+def _adds_to(c: Candidate, chosen: list[Candidate], room: int) -> bool:
+    """A further sentence worth its words: one that means something alone, fits the words left
+    and does not say again what a chosen one says."""
+    return MIN_EXTRA_WORDS <= len(c.text.split()) <= room and not any(_similar(c.text, x.text) for x in chosen)
 
 
 def _carried_on(c: Candidate, cands: list[Candidate], room: int) -> Candidate | None:
@@ -448,8 +455,7 @@ def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences:
         later = max(chosen, key=lambda c: c.year or 0)
         words = sum(len(c.text.split()) for c in chosen)
         more = next((c for c in cands if c not in chosen and c.year == later.year and c.score >= EXTRA_SCORE * later.score
-                     and MIN_EXTRA_WORDS <= len(c.text.split()) <= max_words - words
-                     and not any(_similar(c.text, x.text) for x in chosen)), None)
+                     and _adds_to(c, chosen, max_words - words)), None)
         if more is not None:
             chosen.append(more)
     return (chosen or cands[:1])[: max(2, max_sentences)]

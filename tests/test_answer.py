@@ -8,16 +8,20 @@ DOC = "report.txt"
 DOCS = {DOC: DocumentInfo(doc=DOC, title="Inspection report", date="2024-12-03")}
 
 
-def hits(*texts, heading=""):
-    chunks = [Chunk(id=f"{DOC}#{i}", doc=DOC, ref=f"¶{i}", text=t, heading=heading) for i, t in enumerate(texts, 1)]
-    return [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(chunks)], chunks
+FILLER = [f"Unrelated filler text number {i} about parks." for i in range(30)]
 
 
-def answer(question, *texts, threshold=0.2):
-    found, chunks = hits(*texts)
-    filler = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=f"Unrelated filler text number {i} about parks.") for i in range(30)]
-    vocab = Vocabulary(chunks + filler, {DOC: "Inspection report"})
-    return compose(analyse(question), found, vocab, DOCS, threshold)
+def compose_over(question, chunks, docs=DOCS, filler=FILLER, threshold=0.2):
+    """The answer from `chunks`, retrieved in that order, in a collection padded with `filler` passages."""
+    found = [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(chunks)]
+    padding = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=t) for i, t in enumerate(filler)]
+    vocab = Vocabulary(chunks + padding, {d: info.title for d, info in docs.items()})
+    return compose(analyse(question), found, vocab, docs, threshold)
+
+
+def answer(question, *texts, threshold=0.2, filler=FILLER):
+    chunks = [Chunk(id=f"{DOC}#{i}", doc=DOC, ref=f"¶{i}", text=t) for i, t in enumerate(texts, 1)]
+    return compose_over(question, chunks, filler=filler, threshold=threshold)
 
 
 def test_a_figure_counts_the_noun_next_to_it():
@@ -36,10 +40,8 @@ def test_a_count_of_what_was_not_asked_about_is_refused():
     # as in any report on children's services, "children" is in most passages: it says little
     common = [f"Children in care number {i} are visited by their social workers." for i in range(30)]
     for figure, refused in ((population, True), ("In 2024, 55 children had an advocate.", False)):
-        found, chunks = hits(figure, "Leaders advocate strongly for children in care.")
-        a = compose(analyse("How many children had an advocate in 2024?"), found,
-                    Vocabulary(chunks + [Chunk(id=f"c#{i}", doc="c.txt", ref="¶1", text=t) for i, t in enumerate(common)],
-                               {DOC: "Inspection report"}), DOCS, 0.2)
+        a = answer("How many children had an advocate in 2024?", figure, "Leaders advocate strongly for children in care.",
+                   filler=common)
         assert a.abstained is refused and ("figure" in a.text if refused else "55 children" in a.text), a.text
 
 
@@ -140,10 +142,7 @@ def test_a_comparison_tells_more_of_the_later_year_when_it_answers_as_well():
              "2024.txt": ["Some care leavers say their accommodation is not always of sufficient quality.",
                           "Securing appropriate accommodation for care leavers is a challenge, and some wait too long."]}
     chunks = [Chunk(id=f"{d}#{i}", doc=d, ref=f"¶{i}", text=t) for d, ts in texts.items() for i, t in enumerate(ts, 1)]
-    found = [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(chunks)]
-    filler = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=f"Unrelated filler text number {i} about parks.") for i in range(30)]
-    a = compose(analyse("Has accommodation for care leavers got better or worse since 2018?"), found,
-                Vocabulary(chunks + filler, {d: i.title for d, i in docs.items()}), docs, 0.2)
+    a = compose_over("Has accommodation for care leavers got better or worse since 2018?", chunks, docs)
     assert a.text.count("(2018)") == 1 and a.text.count("(2024)") == 2, a.text
     assert "suitable" in a.text and "sufficient quality" in a.text and "too long" in a.text
 
