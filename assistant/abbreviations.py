@@ -1,4 +1,5 @@
-"""Abbreviations a collection defines ("independent reviewing officers (IROs)"), so that a
+"""Abbreviations a collection defines ("independent reviewing officers (IROs)") or whose long
+form it uses ("the Children and Families Court Advisory and Support Service"), so that a
 question in one form finds a passage in the other.
 
 The definitions are found with the Schwartz–Hearst rule (Schwartz and Hearst, 2003): the
@@ -12,9 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from assistant.questions import stem
+
 # "independent reviewing officers (IROs)": a bracketed short form with two capitals, after words
 SHORT = re.compile(r"\(([A-Za-z][A-Za-z&]{1,9})\)")
 WORDS_BEFORE = re.compile(r"((?:[A-Za-z][\w'’-]*[ \t]+){1,10})$")
+
+
+# "Children and Families Court Advisory and Support Service": capitalised words, joined by small ones
+NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:[ \t]+(?:(?:and|of|for|the|in|&)[ \t]+)?[A-Z][\w'’-]*)+")
+JOINING = frozenset({"and", "of", "for", "the", "in", "&"})
+MIN_NAMED_WORDS = 3  # two initials spell too many things
 
 
 def long_form(short: str, before: str) -> str | None:
@@ -53,3 +62,26 @@ def find_abbreviations(texts: Iterable[str]) -> dict[str, str]:
             if found:
                 out.setdefault(singular.lower(), found)
     return out
+
+
+def initialisms(texts: Iterable[str]) -> dict[str, str]:
+    """Short form (lower case) -> the name it stands for, for the long names the texts use
+    ("Cafcass" -> "children and families court advisory and support service"), whether or not
+    they ever write the short form. The small joining words may or may not give a letter, as
+    in "Cafcass"; a short form that could stand for two names stands for neither ("Family"
+    and "Families" are one name)."""
+    found: dict[str, dict[tuple[str, ...], str]] = {}
+    for text in texts:
+        for m in NAME_RUN.finditer(text):
+            words = m.group(0).split()
+            while words and words[0].lower() in JOINING:
+                words = words[1:]  # "The Children and…": the article is not part of the name
+            if sum(w.lower() not in JOINING for w in words) < MIN_NAMED_WORDS:
+                continue
+            spellings = {""}
+            for w in words:
+                letter = w[0].lower()
+                spellings = {s + letter for s in spellings} | (spellings if w.lower() in JOINING else set())
+            for short in spellings:
+                found.setdefault(short, {}).setdefault(tuple(stem(w) for w in words), " ".join(words).lower())
+    return {short: next(iter(longs.values())) for short, longs in found.items() if len(longs) == 1}

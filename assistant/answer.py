@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.abbreviations import find_abbreviations
+from assistant.abbreviations import find_abbreviations, initialisms
 from assistant.chunking import split_sentences
 from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
@@ -78,13 +78,18 @@ class Vocabulary:
             self.doc_stems.setdefault(c.doc, set()).update(stems | self.title_stems.get(c.doc, set()))
         self.n = max(1, len(chunks))
         self.neighbours = None  # a WordNeighbours, for question words the collection never uses
-        # "IROs" and "independent reviewing officers" stand for each other wherever the collection says so
-        self.abbreviations = {stem(short): (long, _stems(long)) for short, long in find_abbreviations(c.text for c in chunks).items()}
+        # "IROs" and "independent reviewing officers" stand for each other wherever the collection says so;
+        # "Cafcass" stands for the long name the collection uses, where its initials spell it
+        defined = find_abbreviations(c.text for c in chunks)
+        spelt = {short: long for short, long in initialisms(c.text for c in chunks).items() if stem(short) not in self.lowercase}
+        self.abbreviations = {stem(short): (long, _stems(long)) for short, long in (spelt | defined).items()}
         # the short form's stems, singular and plural (Snowball keeps "pas" for "PAs" but makes "IROs" "iro")
         self._short_forms = {short: {short, stem(short + "s")} for short in self.abbreviations}
         self._abbreviated_by: dict[str, set[str]] = {}  # a stem -> the abbreviations it is, or is part of
         for short, (_, long) in self.abbreviations.items():
-            for s in long | self._short_forms[short]:
+            # a long name stands for its short form only where the collection uses it: "ofse" says nothing
+            used = stem(short) in {stem(d) for d in defined} or short in self.words
+            for s in (long if used else set()) | self._short_forms[short]:
                 self._abbreviated_by.setdefault(s, set()).add(short)
 
     def _abbreviations_in(self, stems: set[str]) -> list[str]:
@@ -129,7 +134,7 @@ class Vocabulary:
         out = []
         for name in q.names:
             parts = [p.lower() for p in re.findall(r"[A-Za-z]+", name)]
-            if parts and any(p not in self.words for p in parts):
+            if parts and any(p not in self.words for p in parts) and stem(name.lower()) not in self.abbreviations:
                 out.append(name)
         return out
 

@@ -81,6 +81,14 @@ def test_an_abbreviation_finds_its_long_form_and_back():
     assert "challenge plans that drift" in a.text, a.text
 
 
+def test_a_short_form_finds_the_long_name_its_initials_spell():
+    a = answer("What did Cafcass tell inspectors?",
+               "The family judiciary and police were consulted.",
+               "The Children and Families Court Advisory and Support Service reported a mainly improving picture.",
+               "Cafcass was told of two escalations.")
+    assert a.text.startswith("The Children and Families Court Advisory and Support Service reported"), a.text
+
+
 def test_how_the_inspection_was_done_does_not_answer_a_question_about_findings():
     a = answer("Were care plans for children any good in 2024?",
                "A range of evidence was considered during the visit, including care plans for children.",
