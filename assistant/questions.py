@@ -221,6 +221,17 @@ SCENE_SETTING = re.compile(
     r"(?=(?:is|are|was|were|did|do|does|has|have|had|can|could|will|would|should|what|who|whom|whose|which|when|where|why|how)\b)", re.I)
 
 
+ORGANISATION = re.compile(r"^\s*(?:and\s+)?(?:which|what) (?:\w+ )?(borough|council|local authority|authority|organisation|organization|body|"
+                          r"department|agency|charity|company)\b", re.I)
+
+
+def _asks_for_organisation(text: str) -> bool:
+    """"Which council…?" asks for a name; "Which Department for Education programme…?" does not:
+    its capital says the department is the name already given."""
+    m = ORGANISATION.search(SCENE_SETTING.sub("", text.strip()))
+    return bool(m) and not m.group(1)[0].isupper()
+
+
 def _analyse(text: str) -> Question:
     t = text.strip()
     low = t.lower()
@@ -239,7 +250,7 @@ def _analyse(text: str) -> Question:
     elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|"
                    r"\bwhat (?:is|was|are|were) the (?:[\w'’-]+ ){0,3}?(?:rate|percentage|proportion)\b(?! of)|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", main):
         kind = "number"
-    elif re.match(r"^\s*(?:and\s+)?where\b", main) or re.search(r"^\s*(?:and\s+)?(?:which|what) (?:\w+ )?(?:borough|council|local authority|authority|organisation|organization|body|department|agency|charity|company)\b", main):
+    elif re.match(r"^\s*(?:and\s+)?where\b", main) or _asks_for_organisation(t):
         kind = "entity"
     elif re.search(r"\bhow long\b|\bfor how many (?:years|months)\b|\bduration\b", main):
         kind = "duration"

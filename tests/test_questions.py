@@ -187,6 +187,13 @@ def test_the_name_of_a_thing_is_not_a_person():
     assert analyse("What is the lead inspector's name?").kind == "who"
 
 
+def test_which_organisation_asks_for_a_name_unless_the_name_is_given():
+    assert analyse("Which council gave Croydon peer support?").kind == "entity"
+    assert analyse("In 2019, which London borough was asked to help?").kind == "entity"
+    # the department is named; the programme is what is asked about, and it need not be a name
+    assert analyse("Which Department for Education programme did Croydon join?").kind != "entity"
+
+
 def test_is_it_still_inadequate_asks_for_a_grade():
     assert analyse("Is Croydon still inadequate?").kind == "grade"
     assert analyse("Is the service still struggling?").kind != "grade"
