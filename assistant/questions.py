@@ -473,14 +473,18 @@ SHORT_GRADE_LINE = 20  # words: "Overall effectiveness – 'Good'" says its grad
 ASKED_GRADE = re.compile(rf"^\s*(?:and\s+)?(?:is|are|was|were|has|have|does|did)\b(?!.*\b(?:short of|than|below|above|beyond|not|any|since|after|before|until|when)\b).*?\b({_GRADE})\b", re.I)
 
 
+def _grade_statements(question: str, sentence: str) -> list[re.Match]:
+    """The sentence's statements of a grade, less those of a place the question does not ask about."""
+    owners = {m.group(1).lower() for m in re.finditer(r"\b([A-Z][a-z]+)['’]s\b", question)}  # "Camden's rating"
+    elsewhere = [m.span() for m in GRADE_OF_NAMED.finditer(sentence) if m.group(1).lower() not in owners]
+    return [m for m in GRADE_STATEMENT.finditer(sentence) if not any(a <= m.start() < b for a, b in elsewhere)]
+
+
 def grade_verdict(question: str, sentence: str) -> str:
     """The grade answer in a word or two, to put before the sentence that states it: "Yes" or "No"
     to "Is it still rated inadequate?", or the grade for "What grade…?" when a long sentence states
     exactly one (a reader should not have to dig 'good' out of 60 words); "" otherwise."""
-    owners = {m.group(1).lower() for m in re.finditer(r"\b([A-Z][a-z]+)['’]s\b", question)}  # "Camden's rating"
-    elsewhere = [m.span() for m in GRADE_OF_NAMED.finditer(sentence) if m.group(1).lower() not in owners]
-    stated = [GRADE_WORDS.search(m.group(0)) for m in GRADE_STATEMENT.finditer(sentence)
-              if not any(a <= m.start() < b for a, b in elsewhere)]
+    stated = [GRADE_WORDS.search(m.group(0)) for m in _grade_statements(question, sentence)]
     grades = {g.group(0).lower().replace("requires", "require").split(" to ")[0] for g in stated if g}
     if not grades:
         return ""
@@ -547,7 +551,7 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "money":
         return 1.0 if MONEY.search(sentence) else 0.0
     if q.kind == "grade":
-        if not GRADE_STATEMENT.search(sentence):
+        if not _grade_statements(q.text, sentence):  # none, or only another place's ("good-rated Camden")
             return 0.3 if GRADE_WORDS.search(sentence) else 0.0
         if PAST_GRADE.search(sentence) and not set(q.years) & {int(y) for y in YEAR.findall(sentence)}:
             return 0.3  # "…since the last inspection in 2017, when they were judged good": an earlier grade

@@ -45,6 +45,9 @@ def test_a_grade_said_of_another_place_is_no_verdict():
     assert grade_verdict("Is Croydon still rated good?", camden) == ""
     assert grade_verdict("Is Croydon still rated good?", "Croydon was rated good in 2024, like good-rated Camden.") == "Yes"
     assert grade_verdict("What was Camden's Ofsted rating when it was chosen to help Croydon?", camden) == "Good"
+    # nor does it state the grade asked for, so it does not outrank one that does
+    assert answer_type_score(analyse("What was Croydon's Ofsted rating when it was made to accept help from Camden?"), camden) < 1.0
+    assert answer_type_score(analyse("What was Camden's Ofsted rating when it was chosen to help Croydon?"), camden) == 1.0
 
 
 LONG_VERDICT = ("This report advises Cabinet of the outcome and findings from Ofsted's inspection of Croydon's Children's "
