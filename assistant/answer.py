@@ -365,7 +365,7 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
                 return _whole_list(c, max_list_words)
     if q.kind in {"who", "what", "entity"} and _is_list_item(best):
         return _whole_list(best, max_list_words)  # "who was given feedback?": all of those listed
-    if q.kind == "compare" or len(set(q.years)) >= 2:
+    if q.kind == "compare" or len(set(q.years)) >= 2 and q.kind != "when":  # "when, between 2020 and 2024?" asks for one time
         return _compare(q, cands, max_words, max_sentences)
     chosen = [best]
     if q.kind == "who" and best.typed == 1.0 and LABELLED_NAME.match(best.text):

@@ -254,7 +254,7 @@ def _analyse(text: str) -> Question:
         kind = "entity"
     elif re.search(r"\bhow long\b|\bfor how many (?:years|months)\b|\bduration\b", main):
         kind = "duration"
-    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:year|month|date)\b|\bwhat year\b|\bin which month\b|\bdates?\b", main):
+    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:year|month|date|period)\b|\bwhat period\b|\bwhat year\b|\bin which month\b|\bdates?\b", main):
         kind = "when"
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"
@@ -541,7 +541,10 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         named = any(not OPENING_WORD.fullmatch(m.group(0)) for m in NAME.finditer(sentence))
         return 0.7 if named or _role_does_it(q, sentence) else 0.0
     if q.kind == "when":
-        return 1.0 if DATE.search(sentence) else 0.7 if re.search(rf"\b{MONTHS}\b", sentence) else 0.0
+        dates = [m.group(0) for m in DATE.finditer(sentence)]
+        if dates and all(d.isdigit() and int(d) in q.years for d in dates):
+            return 0.3  # "…between the 2020 and 2024 inspections?": the years it gives are not the time asked for
+        return 1.0 if dates else 0.7 if re.search(rf"\b{MONTHS}\b", sentence) else 0.0
     if q.kind == "duration":
         return 1.0 if DURATION.search(sentence) else 0.0
     if q.kind == "number":

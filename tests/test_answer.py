@@ -89,6 +89,14 @@ def test_a_short_form_finds_the_long_name_its_initials_spell():
     assert a.text.startswith("The Children and Families Court Advisory and Support Service reported"), a.text
 
 
+def test_when_between_two_years_is_answered_by_the_time_between_not_by_each_year():
+    a = answer("In which period between the 2020 and 2024 inspections did staff turnover peak?",
+               "The 2020 inspection found that staff turnover was high in some teams.",
+               "Staff turnover peaked in 2021/22, before a targeted approach improved it.",
+               "In 2024, inspectors found staff turnover had fallen.")
+    assert a.text.startswith("Staff turnover peaked in 2021/22"), a.text
+
+
 def test_how_the_inspection_was_done_does_not_answer_a_question_about_findings():
     a = answer("Were care plans for children any good in 2024?",
                "A range of evidence was considered during the visit, including care plans for children.",

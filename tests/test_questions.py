@@ -197,6 +197,13 @@ def test_which_organisation_asks_for_a_name_unless_the_name_is_given():
     assert analyse("Which Department for Education programme did Croydon join?").kind != "entity"
 
 
+def test_a_period_between_two_inspections_asks_for_a_time_the_question_does_not_give():
+    q = analyse("In which period between the 2020 and 2024 inspections did staff turnover peak?")
+    assert q.kind == "when"
+    assert answer_type_score(q, "The 2020 inspection found that staff turnover was high.") < 1.0
+    assert answer_type_score(q, "Staff turnover peaked in 2021/22.") == 1.0
+
+
 def test_is_it_still_inadequate_asks_for_a_grade():
     assert analyse("Is Croydon still inadequate?").kind == "grade"
     assert analyse("Is the service still struggling?").kind != "grade"
