@@ -524,6 +524,9 @@ DEPUTY = r"(?:deputy|assistant|vice)"
 SECOND_IN_COMMAND = re.compile(rf"^\W*(?:the\s+)?{DEPUTY}[- ]", re.I)  # "Deputy lead inspector: …"
 
 
+TIED_TO_EVENT = re.compile(r"\b(?:with the|when|after|following|once|until|upon|as soon as|by the time)\b", re.I)
+
+
 def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[str] = frozenset()) -> float:
     """1.0 when the sentence holds the kind of thing asked for, 0.0 when it plainly does not."""
     if q.kind == "who":
@@ -544,7 +547,14 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         dates = [m.group(0) for m in DATE.finditer(sentence)]
         if dates and all(d.isdigit() and int(d) in q.years for d in dates):
             return 0.3  # "…between the 2020 and 2024 inspections?": the years it gives are not the time asked for
-        return 1.0 if dates else 0.7 if re.search(rf"\b{MONTHS}\b", sentence) else 0.0
+        said = {stem(w) for w in re.findall(r"[\w'’-]+", sentence)}
+        if dates:
+            # a date, but of something else: none of the words for what happened ("involvement", "end")
+            return 0.5 if q.focus and not {stem(f) for f in q.focus} & said else 1.0
+        if re.search(rf"\b{MONTHS}\b", sentence):
+            return 0.7
+        # "When did her involvement end?" / "…involvement will end with the new order": the time is an event
+        return 0.7 if q.focus and {stem(f) for f in q.focus} <= said and TIED_TO_EVENT.search(sentence) else 0.0
     if q.kind == "duration":
         return 1.0 if DURATION.search(sentence) else 0.0
     if q.kind == "number":

@@ -139,6 +139,14 @@ def test_a_follow_up_about_what_was_just_said_may_be_answered_by_the_same_senten
     assert not a.abstained and "consider the future" in a.answer, a.answer
 
 
+def test_when_a_follow_up_event_ended_is_answered_by_what_ended_it_not_by_the_date_said_before(settings):
+    history = [{"role": "user", "content": "Who was appointed commissioner in 2017?"},
+               {"role": "assistant", "content": "In September 2017, inspectors appointed commissioner Eleanor Brazil "
+                                                "to consider the future of its children's services [1]."}]
+    a = ask("When did her involvement end?", history=history, settings=settings)
+    assert "involvement with the council will end with the new order" in a.answer, a.answer
+
+
 def test_a_question_about_now_is_answered_from_the_newest_source(settings):
     a = ask("Is Croydon still inadequate?", settings=settings)
     assert a.answer.startswith("No"), a.answer

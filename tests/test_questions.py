@@ -204,6 +204,16 @@ def test_a_period_between_two_inspections_asks_for_a_time_the_question_does_not_
     assert answer_type_score(q, "Staff turnover peaked in 2021/22.") == 1.0
 
 
+def test_when_something_happened_is_a_date_of_it_or_the_event_it_came_with():
+    # a follow-up names what happened in its own words ("her involvement", "end")
+    q = analyse("When did her involvement end (the commissioner sent in after the 2017 inspection)?", "When did her involvement end?")
+    assert q.focus == ["involvement", "end"]
+    assert answer_type_score(q, "Her involvement ended in May 2019.") == 1.0
+    assert answer_type_score(q, "In September 2017 inspectors appointed a commissioner.") < 1.0  # a date of something else
+    assert answer_type_score(q, "Her involvement will end with the new order from the DfE.") == 0.7
+    assert answer_type_score(q, "Her involvement has been welcomed.") == 0.0
+
+
 def test_is_it_still_inadequate_asks_for_a_grade():
     assert analyse("Is Croydon still inadequate?").kind == "grade"
     assert analyse("Is the service still struggling?").kind != "grade"
