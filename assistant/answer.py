@@ -35,6 +35,8 @@ CARRIES_ON = re.compile(r"^\W*(?:in particular|we also|they also|it also|this|th
 COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
 EXTRA_SCORE = 0.85
+LISTED = frozenset({"list", "number"})  # asked for a list, or how many: a list's heading may say what it lists
+NAMED_LIST = 0.5  # share of the question's words in a list's heading or lead-in for it to be the list asked about
 # A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
 MIN_EXTRA_WORDS = 4
 # "Lead inspector: Christine Kennet": a document's own label before a name.
@@ -263,7 +265,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             passage_cache[chunk.id] = (_overlap(q_stems, context), year_match(q, chunk.text + " " + chunk.heading, info),
                                        doc_year(info), context)
         p_lex, p_year, year, _ = passage_cache[chunk.id]
-        if q.kind == "list":
+        if q.kind in LISTED:
             lead = chunk.text.split("\n", 1)[0]
             # A heading naming the list ("What needs to improve?") says more than a lead-in sentence.
             heading = _stems(chunk.heading)
@@ -351,18 +353,9 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         return []
     best = cands[0]
     if q.kind == "list":
-        # A list answer is the list itself: a passage of several items whose heading or
-        # lead-in names what was asked ("What needs to improve?"), or the most relevant list.
-        lists = {c.hit.chunk.id: c for c in cands if len(_list_lines(c.hit.chunk)) >= 3 and c.covered and c.on_year
-                 # a list of grades for a question about grades ("did any of the areas fall short of good?")
-                 and (not q.grade or sum(bool(GRADE_STATEMENT.search(ln)) for ln in _list_lines(c.hit.chunk)) >= 2)}
-        if lists:
-            top_passage = max(c.passage for c in cands[:10])
-            fit = {cid: (c.heading_match, c.passage) for cid, c in lists.items()}
-            cid = max(fit, key=fit.get)
-            c = lists[cid]
-            if c.heading_match >= 0.5 or c.passage >= 0.9 * top_passage:
-                return _whole_list(c, max_list_words)
+        listed = _asked_list(q, cands)
+        if listed is not None and (listed.heading_match >= NAMED_LIST or listed.passage >= 0.9 * max(c.passage for c in cands[:10])):
+            return _whole_list(listed, max_list_words)
     if q.kind in {"who", "what", "entity"} and _is_list_item(best):
         return _whole_list(best, max_list_words)  # "who was given feedback?": all of those listed
     if q.kind == "compare" or len(set(q.years)) >= 2 and q.kind != "when":  # "when, between 2020 and 2024?" asks for one time
@@ -391,6 +384,21 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             chosen.append(follow)
             words += len(follow.text.split())
     return chosen
+
+
+def _asked_list(q: Question, cands: list[Candidate]) -> Candidate | None:
+    """The list that best answers: a passage of several items whose heading or lead-in names
+    what was asked ("What needs to improve?"), else the most relevant one."""
+    lists = {c.hit.chunk.id: c for c in cands if len(_list_lines(c.hit.chunk)) >= 3 and c.covered and c.on_year
+             # a list of grades for a question about grades ("did any of the areas fall short of good?")
+             and (not q.grade or sum(bool(GRADE_STATEMENT.search(ln)) for ln in _list_lines(c.hit.chunk)) >= 2)}
+    return max(lists.values(), key=lambda c: (c.heading_match, c.passage), default=None)
+
+
+def _items(c: Candidate) -> int:
+    """How many items a list passage holds, less its lead-in."""
+    lines = _list_lines(c.hit.chunk)
+    return len(lines) - lines[0].rstrip().endswith(":")
 
 
 def _adds_to(c: Candidate, chosen: list[Candidate], room: int) -> bool:
@@ -545,6 +553,15 @@ def _unsupported(q: Question, cands: list[Candidate]) -> str:
     return ""
 
 
+def _counted_list(q: Question, cands: list[Candidate]) -> Candidate | None:
+    """For "how many areas for improvement…?" when no sentence gives the figure: the list whose
+    heading or lead-in names what is counted, to be counted."""
+    if q.kind != "number" or not cands or cands[0].typed > 0.0:
+        return None
+    listed = _asked_list(q, cands)
+    return listed if listed is not None and listed.heading_match >= NAMED_LIST else None
+
+
 @dataclass
 class Composed:
     text: str
@@ -560,9 +577,16 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
         return Composed(refusal(documents, f"It never mentions {', '.join(unknown[:3])}."), [], True, 0.0)
     cands = score_candidates(q, hits, vocab, documents)
     conf = confidence(cands)
-    missing = _unsupported(q, cands)
+    counted = _counted_list(q, cands)
+    missing = _unsupported(q, cands) if counted is None else ""
     if conf < threshold or missing:
         return Composed(refusal(documents, missing), [], True, conf)
+    if counted is not None:
+        text, citations = render(_whole_list(counted, max_list_words), documents, as_list=True)
+        heading = counted.hit.chunk.heading.strip()
+        # the count is the list's own (its one citation, [1]); where it stands says what was counted
+        count = f"{_items(counted)}, as listed under “{heading}” [1]:" if heading else f"{_items(counted)} [1]:"
+        return Composed(f"{count}\n{text}", citations, False, conf)
     chosen = select(q, cands, max_words, max_list_words, max_sentences)
     if q.second is not None:
         # "What's the latest judgement, and when was it published?": the best answer to each part.

@@ -169,3 +169,21 @@ def test_a_sentence_carrying_on_an_extra_one_comes_with_it():
                "Some children in care are experiencing drift and delay in securing permanence for them. In particular, "
                "this affects children who have been waiting to be formally matched with their current carer.")
     assert "formally matched" in a.text and a.text.index("drift") < a.text.index("In particular"), a.text
+
+
+AREAS = Chunk(id=f"{DOC}#9", doc=DOC, ref="¶9", heading="Areas for improvement",
+              text="Services to children out of hours.\nConsistency of practitioners.\nWaiting time for early help support.")
+
+
+def test_how_many_with_no_figure_given_counts_the_list_whose_heading_names_them():
+    a = compose_over("How many areas for improvement did inspectors identify?",
+                     [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="Inspectors identified strengths in early help."), AREAS])
+    assert not a.abstained
+    assert a.text.startswith("3, as listed under “Areas for improvement” [1]:\n- Services to children out of hours"), a.text
+    assert a.citations[0].ref == "¶9"
+
+
+def test_how_many_is_not_answered_by_counting_a_list_about_something_else():
+    a = compose_over("How many children were on child protection plans?",
+                     [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="Children on child protection plans are visited regularly."), AREAS])
+    assert a.abstained and "figure" in a.text, a.text
