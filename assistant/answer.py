@@ -440,6 +440,15 @@ def _within(items: list[Candidate], max_words: int) -> list[Candidate]:
     return out
 
 
+PARALLEL = 0.2  # weight of what a later year's sentence shares with the first year's
+
+
+def _parallel(c: Candidate, first: Candidate) -> float:
+    """The share of what the first year's sentence speaks of that another sentence speaks of too."""
+    a = _stems(first.text) - {str(y) for y in YEAR.findall(first.text)}
+    return len(a & _stems(c.text)) / len(a) if a else 0.0
+
+
 def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences: int) -> list[Candidate]:
     """One sentence per year compared: the best for each year the question names
     (or, naming one, for that year and the best from another year), and, unless grades are
@@ -449,7 +458,9 @@ def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences:
     if q.grade:  # comparing grades: only sentences that state one
         cands = [c for c in cands if c.typed == 1.0] or cands
     for year in years:
-        for c in cands:
+        # after the first year, what is told of the same thing: the sentence that shares its words
+        ranked = sorted(cands, key=lambda c: -(c.score + PARALLEL * _parallel(c, chosen[0]))) if chosen else cands
+        for c in ranked:
             mentioned = {int(y) for y in YEAR.findall(c.text)}
             if year in mentioned or (not mentioned and c.on_year and c.year == year):
                 if c not in chosen and not any(_similar(c.text, x.text) for x in chosen):

@@ -187,3 +187,12 @@ def test_how_many_is_not_answered_by_counting_a_list_about_something_else():
     a = compose_over("How many children were on child protection plans?",
                      [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="Children on child protection plans are visited regularly."), AREAS])
     assert a.abstained and "figure" in a.text, a.text
+
+
+def test_a_comparison_tells_of_the_same_thing_in_the_later_year():
+    a = answer("How well did IROs hold plans to account in 2018 and 2024?",
+               "In 2018, IROs were beginning to challenge drifting plans for children.",
+               "In 2024, IROs ensure that children's plans are reviewed on time.",
+               "In 2024, IROs challenge drifting plans for children strongly.")
+    later = a.text.split("[1].", 1)[1]
+    assert later.strip().startswith("In 2024, IROs challenge drifting plans"), a.text
