@@ -441,7 +441,9 @@ def polarity(low: str) -> str:
     return ""
 
 
-CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|reflect(?:s|ed)?|so that|in order to|since|led to|means that|meant)\b", re.I)
+CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|reflect(?:s|ed)?|so that|in order (?:to|for)|since|led to|means that|meant|"
+                   # a condition is a reason: "…must be good for overall effectiveness to be judged good"
+                   r"(?:must|has to|have to|needs? to) be\b[^.;]{0,60}?\bfor\b[^.;]{1,60}?\bto be|required for|a condition of)\b", re.I)
 
 
 def new_proper_nouns(asked_names: list[str], sentence: str) -> list[str]:

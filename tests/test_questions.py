@@ -214,6 +214,12 @@ def test_when_something_happened_is_a_date_of_it_or_the_event_it_came_with():
     assert answer_type_score(q, "Her involvement has been welcomed.") == 0.0
 
 
+def test_a_condition_is_a_reason():
+    q = analyse("Why does the report put so much weight on the care leavers judgement?")
+    assert answer_type_score(q, "The experiences of care leavers must be good for overall effectiveness to be judged good.") == 1.0
+    assert answer_type_score(q, "Care leavers must be seen every month.") < 1.0
+
+
 def test_is_it_still_inadequate_asks_for_a_grade():
     assert analyse("Is Croydon still inadequate?").kind == "grade"
     assert analyse("Is the service still struggling?").kind != "grade"
