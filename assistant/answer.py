@@ -548,7 +548,7 @@ def _unsupported(q: Question, cands: list[Candidate]) -> str:
         return "Nothing in it matches the question."
     best = cands[0]
     if q.typed and best.typed == 0.0 and q.kind != "when":
-        kind = {"who": "a name", "when": "a date", "duration": "a length of time", "number": "a figure",
+        kind = {"who": "a name", "when": "a date", "duration": "a length of time", "age": "an age", "number": "a figure",
                 "money": "an amount of money", "grade": "a grade", "entity": "a name"}[q.kind]
         return f"No passage gives {kind} for this."
     if q.graded and not q.about and not _passage_is_about(best, q.graded):

@@ -93,6 +93,9 @@ def has_person_name(sentence: str, common: frozenset[str] | set[str] = frozenset
         if any(w not in TITLE_WORDS and stem(w) not in common for w in words):
             return True
     return False
+# "when they are 18 years old", "aged 16 and over", "16- and 17-year-olds", "beyond 21", "until they turn 25"
+AGE = re.compile(r"\b(?:\d{1,2}(?:\s*(?:years?|-year)[\s-]*olds?|\s*\+|\s+and\s+(?:over|above|under))|\d{1,2}-(?=\s+and\s+\d)"
+                 r"|(?:aged?|ages|beyond|until|up to|over|under|turn(?:s|ing)?|reach(?:es|ing)?)\s+(?:of\s+)?\d{1,2})\b", re.I)
 DURATION = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen)[\s-]+(?:years?|months?|weeks?|days?)\b", re.I)
 MONEY = re.compile(r"£\s?\d|\$\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion|bn|m)\b|\bpounds\b", re.I)
 
@@ -120,7 +123,7 @@ class Question:
     @property
     def typed(self) -> bool:
         """Questions whose answer must contain a particular kind of fact."""
-        return self.kind in {"who", "when", "duration", "number", "money", "grade", "entity"}
+        return self.kind in {"who", "when", "duration", "age", "number", "money", "grade", "entity"}
 
 
 # Irregular forms the stemmer leaves apart ("who led" / "lead inspector"), and the
@@ -180,7 +183,7 @@ def _stemmer():
 
 
 # Words naming the kind of answer ("what grade…", "how many…"), not what it is about.
-TYPE_WORDS = frozenset("long number proportion percentage share rate amount figure total many much named called mentioned listed "
+TYPE_WORDS = frozenset("long age old number proportion percentage share rate amount figure total many much named called mentioned listed "
                        "grade grades graded rating ratings rated judgement judgment judgements judgments verdict score".split())
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split()
@@ -254,6 +257,8 @@ def _analyse(text: str) -> Question:
         kind = "entity"
     elif re.search(r"\bhow long\b|\bfor how many (?:years|months)\b|\bduration\b", main):
         kind = "duration"
+    elif re.search(r"\b(?:at|from|until|till|up to|to|by) what age\b|^\s*(?:and\s+)?what age\b|\bhow old\b", main):
+        kind = "age"
     elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:year|month|date|period)\b|\bwhat period\b|\bwhat year\b|\bin which month\b|\bdates?\b", main):
         kind = "when"
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
@@ -557,6 +562,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
             return 0.7
         # "When did her involvement end?" / "…involvement will end with the new order": the time is an event
         return 0.7 if q.focus and {stem(f) for f in q.focus} <= said and TIED_TO_EVENT.search(sentence) else 0.0
+    if q.kind == "age":
+        return 1.0 if AGE.search(sentence) else 0.0
     if q.kind == "duration":
         return 1.0 if DURATION.search(sentence) else 0.0
     if q.kind == "number":

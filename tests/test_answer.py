@@ -196,3 +196,10 @@ def test_a_comparison_tells_of_the_same_thing_in_the_later_year():
                "In 2024, IROs challenge drifting plans for children strongly.")
     later = a.text.split("[1].", 1)[1]
     assert later.strip().startswith("In 2024, IROs challenge drifting plans"), a.text
+
+
+def test_an_age_question_is_answered_by_an_age_not_by_the_word_age():
+    a = answer("At what age do care leavers get their health records?",
+               "Care leavers aged over 21 continue to be offered a service by their personal advisers.",
+               "Most care leavers are given their health histories when they are 18 years old.")
+    assert a.text.startswith("Most care leavers are given their health histories when they are 18"), a.text

@@ -220,6 +220,15 @@ def test_a_condition_is_a_reason():
     assert answer_type_score(q, "Care leavers must be seen every month.") < 1.0
 
 
+def test_at_what_age_asks_for_an_age():
+    q = analyse("At what age do care leavers get their health histories?")
+    assert q.kind == "age" and q.typed
+    assert answer_type_score(q, "Care leavers are given their health histories when they are 18 years old.") == 1.0
+    assert answer_type_score(q, "Support continues for those aged over 21.") == 1.0
+    assert answer_type_score(q, "There were 18 care leavers given their health histories.") == 0.0  # a count, not an age
+    assert analyse("How old are children when they leave care?").kind == "age"
+
+
 def test_is_it_still_inadequate_asks_for_a_grade():
     assert analyse("Is Croydon still inadequate?").kind == "grade"
     assert analyse("Is the service still struggling?").kind != "grade"
