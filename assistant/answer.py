@@ -32,6 +32,7 @@ PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sen
 CARRIES_ON = re.compile(r"^\W*(?:in particular|we also|they also|it also|this|these|however|but|also|moreover|additionally|"
                         r"in addition|for example|for instance|as a result|consequently|despite this)\b", re.I)
 # Kinds of answer that are a figure: one is only the answer when said of what the question asks about.
+BREAKS_OFF = re.compile(r"(?<=\s)(?:to|for|of|the|and|or|by|with|in|on|a|an)\W*$")  # a sentence cut off before its end
 COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
 EXTRA_SCORE = 0.85
@@ -411,7 +412,8 @@ def _carried_on(c: Candidate, cands: list[Candidate], room: int) -> Candidate | 
     """The sentence after `c` in its passage when it carries it on ("…drift and delay in securing
     permanence. In particular, this affects children waiting to be matched…"): it belongs with it."""
     follow = next((x for x in cands if x.hit.chunk.id == c.hit.chunk.id and x.position == c.position + 1), None)
-    if (follow is not None and CARRIES_ON.match(follow.text) and not ABOUT_ITSELF.match(follow.text)
+    # "…supports the Mayor's Business Plan priority for children and young people to." breaks off: the next line ends it
+    if (follow is not None and (CARRIES_ON.match(follow.text) or BREAKS_OFF.search(c.text)) and not ABOUT_ITSELF.match(follow.text)
             and MIN_EXTRA_WORDS <= len(follow.text.split()) <= room):
         return follow
     return None
@@ -459,7 +461,8 @@ def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences:
         cands = [c for c in cands if c.typed == 1.0] or cands
     for year in years:
         # after the first year, what is told of the same thing: the sentence that shares its words
-        ranked = sorted(cands, key=lambda c: -(c.score + PARALLEL * _parallel(c, chosen[0]))) if chosen else cands
+        # (not for grades: each year's grade of the area asked about, however it is worded)
+        ranked = sorted(cands, key=lambda c: -(c.score + PARALLEL * _parallel(c, chosen[0]))) if chosen and not q.grade else cands
         for c in ranked:
             mentioned = {int(y) for y in YEAR.findall(c.text)}
             if year in mentioned or (not mentioned and c.on_year and c.year == year):
@@ -518,6 +521,8 @@ def render(chosen: list[Candidate], documents: dict[str, DocumentInfo], as_list:
         if label_years:
             year = doc_year(documents.get(chunk.doc))
             text = f"({year}) {text}" if year else text
+        if parts and BREAKS_OFF.search(chosen[len(parts) - 1].text):
+            parts[-1] = parts[-1][:-1] + ":"  # "…for children and young people to [1]: ensure…"
         parts.append(text)
     if as_list:
         # The lead-in ("…four recommendations for improvement:") introduces the items, one a line.

@@ -203,3 +203,11 @@ def test_an_age_question_is_answered_by_an_age_not_by_the_word_age():
                "Care leavers aged over 21 continue to be offered a service by their personal advisers.",
                "Most care leavers are given their health histories when they are 18 years old.")
     assert a.text.startswith("Most care leavers are given their health histories when they are 18"), a.text
+
+
+def test_a_sentence_cut_off_before_its_end_comes_with_the_line_that_ends_it():
+    a = answer("Which priority does the inspection outcome support?",
+               "This inspection outcome supports the plan's priority for children and young people to.\n\n"
+               "ensure children and young people can learn and fulfil their potential.",
+               "Key decision: No.")
+    assert "young people to [1]: ensure children and young people can learn" in a.text, a.text
