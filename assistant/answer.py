@@ -58,6 +58,7 @@ class Candidate:
     on_year: bool = True  # about the year the question names (or names none)
     covered: bool = True  # its passage mentions every specific name in the question
     heading_match: float = 0.0  # share of the question's words in the passage's heading and first line
+    names_list: float = 0.0  # the same, of the question's specific words only: how far the heading names what was asked
     year: int | None = None  # of the source document
 
 
@@ -270,10 +271,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             lead = chunk.text.split("\n", 1)[0]
             # A heading naming the list ("What needs to improve?") says more than a lead-in sentence.
             heading = _stems(chunk.heading)
-            c.heading_match = max(_overlap(specific, heading),
-                                  # a short heading all of whose words the question uses ("Areas for improvement")
-                                  len(heading & set(q_stems)) / len(heading) if len(heading) >= 2 else 0.0,
-                                  0.7 * _overlap(specific, _stems(lead)) if lead.endswith(":") else 0.0)
+            c.names_list = max(_overlap(specific, heading), 0.7 * _overlap(specific, _stems(lead)) if lead.endswith(":") else 0.0)
+            # a short heading all of whose words the question uses ("Areas for improvement")
+            c.heading_match = max(c.names_list, len(heading & set(q_stems)) / len(heading) if len(heading) >= 2 else 0.0)
         words = content_words(c.text)
         for text in (c.text, c.previous):
             if text and text not in stems_of:
@@ -575,7 +575,8 @@ def _counted_list(q: Question, cands: list[Candidate]) -> Candidate | None:
     if q.kind != "number" or not cands or cands[0].typed > 0.0:
         return None
     listed = _asked_list(q, cands)
-    return listed if listed is not None and listed.heading_match >= NAMED_LIST else None
+    # "What needs to improve?" lists what needs to improve, not how many children's homes do
+    return listed if listed is not None and listed.names_list >= NAMED_LIST else None
 
 
 @dataclass

@@ -605,5 +605,10 @@ SHARE = re.compile(r"\d\s*%|\b\d+(?:\.\d+)?\s*(?:per ?cent|percent)\b|\b(?:half|
 YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[/–-]\s*\d{2,4}\b")
 
 
+# "1 The areas for improvement have been…", "3. Children…": a footnote or item mark, not a figure
+MARK = re.compile(r"^\W*\d{1,2}[.)]?\s+(?=[A-Z])")
+
+
 def _without_years(text: str) -> str:
-    return DATE.sub(" ", YEAR_SPAN.sub(" ", text))
+    """The text less its dates, year spans and opening mark: what is left holds its figures."""
+    return DATE.sub(" ", YEAR_SPAN.sub(" ", MARK.sub(" ", text)))

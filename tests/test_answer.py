@@ -183,6 +183,14 @@ def test_how_many_with_no_figure_given_counts_the_list_whose_heading_names_them(
     assert a.citations[0].ref == "¶9"
 
 
+def test_how_many_is_not_answered_by_a_list_whose_heading_only_shares_the_verb():
+    needs = Chunk(id=f"{DOC}#9", doc=DOC, ref="¶9", heading="What needs to improve?", text=AREAS.text)
+    a = compose_over("How many children's homes need to improve?",
+                     [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="Children's homes are inspected every year."), needs],
+                     threshold=0.0)
+    assert a.abstained and "figure" in a.text, a.text
+
+
 def test_how_many_is_not_answered_by_counting_a_list_about_something_else():
     a = compose_over("How many children were on child protection plans?",
                      [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="Children on child protection plans are visited regularly."), AREAS])

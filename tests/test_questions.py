@@ -229,6 +229,12 @@ def test_at_what_age_asks_for_an_age():
     assert analyse("How old are children when they leave care?").kind == "age"
 
 
+def test_a_footnote_mark_is_not_a_figure():
+    q = analyse("How many areas need to improve?")
+    assert answer_type_score(q, "1 The areas for improvement have been cross-referenced with the national framework.") == 0.0
+    assert answer_type_score(q, "Inspectors found 3 areas that need to improve.") == 1.0
+
+
 def test_is_it_still_inadequate_asks_for_a_grade():
     assert analyse("Is Croydon still inadequate?").kind == "grade"
     assert analyse("Is the service still struggling?").kind != "grade"
