@@ -36,6 +36,7 @@ BREAKS_OFF = re.compile(r"(?<=\s)(?:to|for|of|the|and|or|by|with|in|on|a|an)\W*$
 COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
 EXTRA_SCORE = 0.85
+SHORT_FORM = re.compile(r"[A-Z]{3,6}s?")  # "NHS", "CQC": capitals, three or more (two spell too much)
 LISTED = frozenset({"list", "number"})  # asked for a list, or how many: a list's heading may say what it lists
 NAMED_LIST = 0.5  # share of the question's words in a list's heading or lead-in for it to be the list asked about
 # A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
@@ -90,10 +91,32 @@ class Vocabulary:
         # the short form's stems, singular and plural (Snowball keeps "pas" for "PAs" but makes "IROs" "iro")
         self._short_forms = {short: {short, stem(short + "s")} for short in self.abbreviations}
         self._abbreviated_by: dict[str, set[str]] = {}  # a stem -> the abbreviations it is, or is part of
+        self._texts = [c.text for c in chunks]  # searched for the long form of a short form a question brings
+        self._tried: set[str] = set()
         for short, (_, long) in self.abbreviations.items():
             # a long name stands for its short form only where the collection uses it: "ofse" says nothing
             used = stem(short) in {stem(d) for d in defined} or short in self.words
             for s in (long if used else set()) | self._short_forms[short]:
+                self._abbreviated_by.setdefault(s, set()).add(short)
+
+    def spell_out(self, names: list[str]) -> None:
+        """Learn what each capital short form among `names` stands for where the collection never
+        uses it but writes out words whose initials spell it ("NHS": "national health service numbers")."""
+        for name in names:
+            short = stem(name.lower())
+            if not SHORT_FORM.fullmatch(name) or short in self.abbreviations or name.lower() in self.words or name in self._tried:
+                continue
+            self._tried.add(name)
+            letters = name.lower().rstrip("s") if name.endswith("s") and name[:-1].isupper() else name.lower()
+            spelt = re.compile(r"\b" + r"[ \t]+".join(f"{c}[a-z'’-]*" for c in letters) + r"\b", re.I)
+            found = {m.group(0).lower() for t in self._texts for m in spelt.finditer(t)}
+            found = {f for f in found if len(content_words(f)) == len(letters)}  # "of the council" spells nothing
+            if len({tuple(map(stem, f.split())) for f in found}) != 1:
+                continue  # never written out, or two things that cannot both be meant
+            long = found.pop()
+            self.abbreviations[short] = (long, _stems(long))
+            self._short_forms[short] = {short, stem(short + "s")}
+            for s in self._short_forms[short]:
                 self._abbreviated_by.setdefault(s, set()).add(short)
 
     def _abbreviations_in(self, stems: set[str]) -> list[str]:
@@ -135,6 +158,7 @@ class Vocabulary:
 
     def unknown_names(self, q: Question) -> list[str]:
         """Proper names in the question that the collection never mentions (another council, say)."""
+        self.spell_out(q.names)
         out = []
         for name in q.names:
             parts = [p.lower() for p in re.findall(r"[A-Za-z]+", name)]

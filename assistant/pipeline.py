@@ -133,6 +133,8 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
     """Retrieve for a question. A question naming years also searches the documents of each
     of those years on their own, so that other years' passages cannot crowd them out (nor,
     in a comparison, one year crowd out the other); a question about now, the newest year's."""
+    if vocab is not None:
+        vocab.spell_out(q.names)  # "NHS" where the documents write "national health service"
     query = expand_query(q.text)
     near = vocab.neighbours_of_unknown(q.terms) if vocab is not None else set()
     if near:  # "teenagers": the passages say "adolescents"

@@ -226,3 +226,13 @@ ANSWERED_BY = [
 def test_the_answer_is_the_passage_that_answers(question, passages, start):
     a = answer(question, *passages)
     assert a.text.startswith(start), a.text
+
+
+def test_a_capital_short_form_finds_the_words_written_out_in_lower_case():
+    a = answer("Are care leavers given their NHS numbers?",
+               "Care leavers are offered help with housing by their personal advisers.",
+               "Their national health service numbers are included in pathway plans.")
+    assert not a.abstained and a.text.startswith("Their national health service numbers"), a.text
+    # a short form nothing spells out is still something the collection never mentions
+    assert "never mentions NSPCC" in answer("What did the NSPCC say about care leavers?",
+                                            "Their national health service numbers are included in pathway plans.").text
