@@ -26,6 +26,11 @@ JOINING = frozenset({"and", "of", "for", "the", "in", "&"})
 MIN_NAMED_WORDS = 3  # two initials spell too many things
 
 
+def singular(short: str) -> str:
+    """"IROs" -> "IRO": a short form's plural is a lower-case "s" after its capitals."""
+    return short[:-1] if short.endswith("s") and short[:-1].isupper() else short
+
+
 def long_form(short: str, before: str) -> str | None:
     """The words at the end of `before` that the short form abbreviates, or None."""
     letters = [c.lower() for c in short if c.isalpha()]
@@ -57,10 +62,10 @@ def find_abbreviations(texts: Iterable[str]) -> dict[str, str]:
             words = WORDS_BEFORE.search(text[max(0, m.start() - 160):m.start()].rsplit("\n", 1)[-1])
             if not words:
                 continue
-            singular = short[:-1] if short.endswith("s") and short[:-1].isupper() else short
-            found = long_form(singular, words.group(1))
+            one = singular(short)
+            found = long_form(one, words.group(1))
             if found:
-                out.setdefault(singular.lower(), found)
+                out.setdefault(one.lower(), found)
     return out
 
 

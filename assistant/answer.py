@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.abbreviations import find_abbreviations, initialisms
+from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
@@ -31,8 +31,8 @@ ASKS_METHOD = re.compile(r"\b(?:evidence|sources?|methods?|look(?:ed|ing)? at|fo
 PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
 CARRIES_ON = re.compile(r"^\W*(?:in particular|we also|they also|it also|this|these|however|but|also|moreover|additionally|"
                         r"in addition|for example|for instance|as a result|consequently|despite this)\b", re.I)
-# Kinds of answer that are a figure: one is only the answer when said of what the question asks about.
 BREAKS_OFF = re.compile(r"(?<=\s)(?:to|for|of|the|and|or|by|with|in|on|a|an)\W*$")  # a sentence cut off before its end
+# Kinds of answer that are a figure: one is only the answer when said of what the question asks about.
 COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
 EXTRA_SCORE = 0.85
@@ -87,17 +87,23 @@ class Vocabulary:
         # "Cafcass" stands for the long name the collection uses, where its initials spell it
         defined = find_abbreviations(c.text for c in chunks)
         spelt = {short: long for short, long in initialisms(c.text for c in chunks).items() if stem(short) not in self.lowercase}
-        self.abbreviations = {stem(short): (long, _stems(long)) for short, long in (spelt | defined).items()}
-        # the short form's stems, singular and plural (Snowball keeps "pas" for "PAs" but makes "IROs" "iro")
-        self._short_forms = {short: {short, stem(short + "s")} for short in self.abbreviations}
+        self.abbreviations: dict[str, tuple[str, set[str]]] = {}  # short form's stem -> (long form, its stems)
+        self._short_forms: dict[str, set[str]] = {}
         self._abbreviated_by: dict[str, set[str]] = {}  # a stem -> the abbreviations it is, or is part of
         self._texts = [c.text for c in chunks]  # searched for the long form of a short form a question brings
         self._tried: set[str] = set()
-        for short, (_, long) in self.abbreviations.items():
+        defined_stems = {stem(d) for d in defined}
+        for short, long in {stem(short): long for short, long in (spelt | defined).items()}.items():
             # a long name stands for its short form only where the collection uses it: "ofse" says nothing
-            used = stem(short) in {stem(d) for d in defined} or short in self.words
-            for s in (long if used else set()) | self._short_forms[short]:
-                self._abbreviated_by.setdefault(s, set()).add(short)
+            self._register(short, long, both_ways=stem(short) in defined_stems or short in self.words)
+
+    def _register(self, short: str, long: str, both_ways: bool) -> None:
+        """`short` (a stem) stands for `long`, and `long` for `short` too if `both_ways`."""
+        self.abbreviations[short] = (long, _stems(long))
+        # the short form's stems, singular and plural (Snowball keeps "pas" for "PAs" but makes "IROs" "iro")
+        self._short_forms[short] = {short, stem(short + "s")}
+        for s in (self.abbreviations[short][1] if both_ways else set()) | self._short_forms[short]:
+            self._abbreviated_by.setdefault(s, set()).add(short)
 
     def spell_out(self, names: list[str]) -> None:
         """Learn what each capital short form among `names` stands for where the collection never
@@ -107,17 +113,13 @@ class Vocabulary:
             if not SHORT_FORM.fullmatch(name) or short in self.abbreviations or name.lower() in self.words or name in self._tried:
                 continue
             self._tried.add(name)
-            letters = name.lower().rstrip("s") if name.endswith("s") and name[:-1].isupper() else name.lower()
+            letters = singular(name).lower()
             spelt = re.compile(r"\b" + r"[ \t]+".join(f"{c}[a-z'’-]*" for c in letters) + r"\b", re.I)
             found = {m.group(0).lower() for t in self._texts for m in spelt.finditer(t)}
             found = {f for f in found if len(content_words(f)) == len(letters)}  # "of the council" spells nothing
             if len({tuple(map(stem, f.split())) for f in found}) != 1:
                 continue  # never written out, or two things that cannot both be meant
-            long = found.pop()
-            self.abbreviations[short] = (long, _stems(long))
-            self._short_forms[short] = {short, stem(short + "s")}
-            for s in self._short_forms[short]:
-                self._abbreviated_by.setdefault(s, set()).add(short)
+            self._register(short, found.pop(), both_ways=False)
 
     def _abbreviations_in(self, stems: set[str]) -> list[str]:
         near = set().union(*(self._abbreviated_by.get(s, ()) for s in stems))

@@ -93,6 +93,8 @@ def has_person_name(sentence: str, common: frozenset[str] | set[str] = frozenset
         if any(w not in TITLE_WORDS and stem(w) not in common for w in words):
             return True
     return False
+
+
 # "when they are 18 years old", "aged 16 and over", "16- and 17-year-olds", "beyond 21", "until they turn 25"
 AGE = re.compile(r"\b(?:\d{1,2}(?:\s*(?:years?|-year)[\s-]*olds?|\s*\+|\s+and\s+(?:over|above|under))|\d{1,2}-(?=\s+and\s+\d)"
                  r"|(?:aged?|ages|beyond|until|up to|over|under|turn(?:s|ing)?|reach(?:es|ing)?)\s+(?:of\s+)?\d{1,2})\b", re.I)
@@ -554,14 +556,14 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         dates = [m.group(0) for m in DATE.finditer(sentence)]
         if dates and all(d.isdigit() and int(d) in q.years for d in dates):
             return 0.3  # "…between the 2020 and 2024 inspections?": the years it gives are not the time asked for
+        event = {stem(f) for f in q.focus}  # the words for what happened ("involvement", "end"), if any
         said = {stem(w) for w in re.findall(r"[\w'’-]+", sentence)}
         if dates:
-            # a date, but of something else: none of the words for what happened ("involvement", "end")
-            return 0.5 if q.focus and not {stem(f) for f in q.focus} & said else 1.0
+            return 0.5 if event and not event & said else 1.0  # a date, but of something else
         if re.search(rf"\b{MONTHS}\b", sentence):
             return 0.7
         # "When did her involvement end?" / "…involvement will end with the new order": the time is an event
-        return 0.7 if q.focus and {stem(f) for f in q.focus} <= said and TIED_TO_EVENT.search(sentence) else 0.0
+        return 0.7 if event and event <= said and TIED_TO_EVENT.search(sentence) else 0.0
     if q.kind == "age":
         return 1.0 if AGE.search(sentence) else 0.0
     if q.kind == "duration":

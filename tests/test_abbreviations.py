@@ -1,6 +1,6 @@
 """Abbreviations a collection defines, found by the Schwartz–Hearst rule."""
 
-from assistant.abbreviations import find_abbreviations, initialisms, long_form
+from assistant.abbreviations import find_abbreviations, initialisms, long_form, singular
 
 
 def test_long_form_is_the_shortest_run_of_words_spelling_the_short_form():
@@ -31,3 +31,9 @@ def test_long_names_give_the_short_forms_their_initials_spell():
     assert found["cfcass"] == found["cafcass"]
     assert "cpb" not in found  # two names share it, so it stands for neither
     assert "cc" not in found  # two initials spell too much
+
+
+def test_a_plural_short_form_loses_only_its_lower_case_s():
+    assert singular("IROs") == "IRO"
+    assert singular("NHSs") == "NHS"
+    assert singular("CSS") == "CSS"
