@@ -385,12 +385,14 @@ def compared_subject(main: str) -> list[str]:
 
 # Questions after what went wrong or well, and the words findings of each kind are written in.
 ASKS_NEGATIVE = re.compile(
-    r"\b(wrong|problems?|weakness(?:es)?|concerns?|concerned|worr(?:y|ies|ied)|criticis\w*|failings?|failures?|"
+    r"\b(wrong|problems?|weak(?:ness(?:es)?|est|er)?|flaws?|faults?|downsides?|drawbacks?|negatives?|"
+    r"concerns?|concerned|worr(?:y|ies|ied)|criticis\w*|failings?|failures?|"
     r"shortcomings?|deficienc\w*|fall(?:s|ing)? short|fell short|poor(?:ly)?|gaps?|risks?|challenges?|difficult(?:y|ies)|"
     r"inadequate|requires? improvement|not (?:rated |judged )?good|worse|declin\w*|deteriorat\w*|"
     r"(?:hold|holds|holding|held) (?:\w+ )?back|hinder\w*|obstacles?|barriers?|struggl\w*)\b", re.I)
 ASKS_POSITIVE = re.compile(
-    r"\b(positives?|strengths?|strong(?:est)?|went well|praised?|good practice|successes|successful|achievements?|"
+    r"\b(positives?|strengths?|upsides?|bright spots?|plus points?|strong(?:est)?|went well|praised?|good practice|"
+    r"successes|successful|achievements?|"
     r"improvements? (?:made|seen)|encouraging|welcomed?)\b", re.I)
 NEGATIVE = re.compile(
     r"\b(not|no|never|lack\w*|insufficient\w*|inconsistent\w*|weak\w*|poor\w*|too (?:slow|long|high|many|few|little|much)|"

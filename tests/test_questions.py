@@ -71,6 +71,9 @@ def test_the_grade_asked_for_leads_a_long_sentence_that_states_it():
     ("What did Ofsted find wrong with the out-of-hours service?", "negative"),
     ("What staffing problems did the report highlight?", "negative"),
     ("What positives did Ofsted pick out in 2019?", "positive"),
+    ("Was there any weak spot?", "negative"),  # said plainly, not "weakness"
+    ("Were there any flaws or drawbacks in the plan?", "negative"),
+    ("Were there any bright spots in 2019?", "positive"),
     ("What steps did the council take after the inspection?", "action"),
     ("Had the council done anything about the high caseloads?", "action"),
     ("What are leaders doing to find more homes for children in care?", "action"),
