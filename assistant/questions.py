@@ -384,21 +384,23 @@ def compared_subject(main: str) -> list[str]:
 
 
 # Questions after what went wrong or well, and the words findings of each kind are written in.
+TOO = r"too (?:many|much|few|little|long|slow|high|low|thin)"  # "too many young people": the fault asked about, named
 ASKS_NEGATIVE = re.compile(
     r"\b(wrong|problems?|weak(?:ness(?:es)?|est|er)?|flaws?|faults?|downsides?|drawbacks?|negatives?|"
     r"concerns?|concerned|worr(?:y|ies|ied)|criticis\w*|failings?|failures?|"
     r"shortcomings?|deficienc\w*|fall(?:s|ing)? short|fell short|poor(?:ly)?|gaps?|risks?|challenges?|difficult(?:y|ies)|"
     r"inadequate|requires? improvement|not (?:rated |judged )?good|worse|declin\w*|deteriorat\w*|"
-    r"(?:hold|holds|holding|held) (?:\w+ )?back|hinder\w*|obstacles?|barriers?|struggl\w*)\b", re.I)
+    r"(?:hold|holds|holding|held) (?:\w+ )?back|hinder\w*|obstacles?|barriers?|struggl\w*|"
+    rf"{TOO})\b", re.I)
 ASKS_POSITIVE = re.compile(
     r"\b(positives?|strengths?|upsides?|bright spots?|plus points?|strong(?:est)?|went well|praised?|good practice|"
-    r"successes|successful|achievements?|"
+    r"successes|successful|achievements?|(?:anything|something|much) (?:good|positive|nice|favourable) to say|good news|"
     r"improvements? (?:made|seen)|encouraging|welcomed?)\b", re.I)
 NEGATIVE = re.compile(
-    r"\b(not|no|never|lack\w*|insufficient\w*|inconsistent\w*|weak\w*|poor\w*|too (?:slow|long|high|many|few|little|much)|"
+    rf"\b(not|no|never|lack\w*|insufficient\w*|inconsistent\w*|weak\w*|poor\w*|{TOO}|"
     r"delay\w*|drift|slow\w*|fail\w*|inadequate|concern\w*|barrier\w*|unable|limited|variable|shortage\w*|"
     r"ineffective|unsafe|worr\w*|high (?:caseloads|workloads|turnover)|(?:workloads|caseloads|turnover) (?:are|is|was|were) high|"
-    r"deteriorat\w*|serious|widespread|vulnerable|instability|unsettled|unclear|unmet|gaps?|yet to|too many)\b", re.I)
+    r"deteriorat\w*|serious|widespread|vulnerable|instability|unsettled|unclear|unmet|gaps?|yet to)\b", re.I)
 POSITIVE = re.compile(
     r"\b(strong\w*|good|effective\w*|improv\w*|impressed|commit\w*|positive\w*|well[- ]\w+|praise\w*|encourag\w*|"
     r"excellent|outstanding|success\w*|progress\w*|better|skilled|robust|thorough|creative|innovative|confident\w*)\b", re.I)
@@ -595,6 +597,9 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         return 0.8 if CHANGE.search(sentence) else 0.3
     if q.polarity and q.kind in {"what", "list", "yesno"}:
         # "What went wrong?" is answered by a finding of a fault, not by a neutral or happy one.
+        too = re.search(TOO, q.text, re.I)
+        if too and too.group(0).lower() in sentence.lower():
+            return 1.0  # "…too many care leavers each?": "…responsibility for too many young people"
         found = {"negative": NEGATIVE, "positive": POSITIVE, "action": ACTION}[q.polarity].search(sentence)
         return 0.8 if found else 0.3
     if q.kind == "compare":

@@ -74,6 +74,8 @@ def test_the_grade_asked_for_leads_a_long_sentence_that_states_it():
     ("Was there any weak spot?", "negative"),  # said plainly, not "weakness"
     ("Were there any flaws or drawbacks in the plan?", "negative"),
     ("Were there any bright spots in 2019?", "positive"),
+    ("Did Ofsted have anything good to say about the senior leaders?", "positive"),
+    ("Do the personal advisers have too many care leavers each?", "negative"),
     ("What steps did the council take after the inspection?", "action"),
     ("Had the council done anything about the high caseloads?", "action"),
     ("What are leaders doing to find more homes for children in care?", "action"),
@@ -81,6 +83,13 @@ def test_the_grade_asked_for_leads_a_long_sentence_that_states_it():
 ])
 def test_polarity(text, polarity):
     assert analyse(text).polarity == polarity
+
+
+def test_the_fault_a_question_names_beats_any_other_fault():
+    q = analyse("Do Croydon's personal advisers have too many care leavers each?")
+    named = "PAs report that they sometimes have responsibility for too many young people."
+    other = "Some care leavers have not been allocated a personal adviser early enough."
+    assert answer_type_score(q, named) > answer_type_score(q, other) > 0.5
 
 
 def test_summary_and_future_questions():
