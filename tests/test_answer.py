@@ -219,6 +219,12 @@ ANSWERED_BY = [
                   "Most care leavers are given their health histories when they are 18 years old."],
                  "Most care leavers are given their health histories when they are 18",
                  id="an age question is answered by an age, not by the word age"),
+    pytest.param("Did the council have an improvement plan in place when Ofsted visited?",
+                 ["This letter summarises what Ofsted found when it visited the council.",
+                  "Most children are well placed and benefit from stable placements.",
+                  "The work includes a targeted improvement plan for the current year."],
+                 "The work includes a targeted improvement plan",
+                 id="a closing phrase that sets the scene and an idiom's place are not what is asked about"),
 ]
 
 
