@@ -239,6 +239,15 @@ def year_match(q: Question, text: str, info: DocumentInfo | None) -> bool:
     return bool(mentioned & set(q.years)) or doc_year(info) in q.years
 
 
+def _asks_method(q: Question) -> bool:
+    return q.kind == "who" or bool(ASKS_METHOD.search(q.text))  # who inspected is part of how
+
+
+def _about_the_document(c: Candidate, asks_method: bool) -> bool:
+    """"This letter summarises the findings…", "The visit was the fourth…": about the document or how it was made."""
+    return bool(ABOUT_ITSELF.match(c.text) or ABOUT_METHOD.match(c.text) and not asks_method)
+
+
 def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str, DocumentInfo]) -> list[Candidate]:
     """Score each sentence of the top passages for how well it answers.
 
@@ -286,7 +295,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     # "Has it changed since 2018?" asks about 2018 and about now
     asked_years = set(q.years) | ({newest} if q.kind == "compare" and len(set(q.years)) == 1 else set())
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
-    asks_method = q.kind == "who" or bool(ASKS_METHOD.search(q.text))  # who inspected is part of how
+    asks_method = _asks_method(q)
     stems_of: dict[str, set[str]] = {}  # a sentence's stems, read again as the next one's "previous"
     for c in cands:
         chunk = c.hit.chunk
@@ -342,7 +351,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.5  # about something else than the names the question gives
         if c.text.rstrip().endswith(":") and q.kind != "list":
             score *= 0.5  # a lead-in ("…were as follows:") says nothing by itself
-        if (ABOUT_ITSELF.match(c.text) or ABOUT_METHOD.match(c.text) and not asks_method) and c.typed < 1.0:
+        if _about_the_document(c, asks_method) and c.typed < 1.0:
             score *= 0.8  # "This letter summarises the findings…": about the document, not a finding
         if q.answered and q.kind != "compare" and _similar(c.text, q.answered):
             score *= 0.75  # a follow-up wants more than what was just said (a comparison restates it)
@@ -405,6 +414,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             break
         if q.typed and c.typed < 1.0:
             continue  # asked for a name, a date or a figure: more sentences must give one too
+        if not q.typed and _about_the_document(c, _asks_method(q)):
+            continue  # the best sentence may say what the letter covers; a further one adds nothing
         if not _adds_to(c, chosen, max_words - words):
             continue
         chosen.append(c)

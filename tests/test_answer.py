@@ -242,3 +242,10 @@ def test_a_capital_short_form_finds_the_words_written_out_in_lower_case():
     # a short form nothing spells out is still something the collection never mentions
     assert "never mentions NSPCC" in answer("What did the NSPCC say about care leavers?",
                                             "Their national health service numbers are included in pathway plans.").text
+
+
+def test_a_further_sentence_about_the_letter_itself_is_left_out():
+    a = answer("Were the findings of the visit good for children in care?",
+               "Children in care are visited frequently, and they have an appropriate care plan.",
+               "This letter summarises the findings of the monitoring visit to children in care services.")
+    assert a.text.startswith("Children in care are visited frequently") and "This letter" not in a.text, a.text
