@@ -272,9 +272,6 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     if q.kind == "when":
         focus_stems = dict(q_stems)
     focus = vocab.with_abbreviations({stem(f) for f in q.focus})
-    for s in {stem(w) for w in q.scene} - focus:
-        if s in focus_stems:
-            focus_stems[s] *= 0.3  # "…when Ofsted visited?": every sentence about the visit shares it
     for s in (focus | agents) & set(focus_stems):
         focus_stems[s] *= 3.0
     # "the average social worker caseload": a caseload (not the year it was asked about)

@@ -121,7 +121,6 @@ class Question:
     future: bool = False  # "when is the next inspection due?": only a plan or an expectation answers
     change: bool = False  # "are fewer children missing school than before?": a finding of change answers
     graded: list[str] = field(default_factory=list)  # "what grade did the fostering service get?": fostering
-    scene: list[str] = field(default_factory=list)  # "…when Ofsted visited in October 2018?": words that set the scene
 
     @property
     def typed(self) -> bool:
@@ -231,18 +230,6 @@ SCENE_SETTING = re.compile(
     r"(?=(?:is|are|was|were|did|do|does|has|have|had|can|could|will|would|should|what|who|whom|whose|which|when|where|why|how)\b)", re.I)
 
 
-# "…, when Ofsted visited in October 2018?", "…at the 2019 visit?": a closing phrase that only sets the scene
-SCENE_AFTER = re.compile(
-    r"(?:,\s*|\s+)(?:when|while|at the time|during|at|in|on)\s+(?:the\s+|its\s+|their\s+|that\s+|this\s+)?"
-    r"(?:[\w'’-]+\s+){0,4}?(?:visit(?:ed|s)?|inspect(?:ed|ion|ions)|report(?:ed)?|letter)\b[^?,]{0,30}\??\s*$", re.I)
-
-
-def scene_words(text: str) -> list[str]:
-    """The words of a question's opening or closing phrase that only say when or where it is asked about."""
-    phrases = [m.group(0) for m in (SCENE_SETTING.match(text), SCENE_AFTER.search(text)) if m]
-    return [w for p in phrases for w in content_words(p)]
-
-
 ORGANISATION = re.compile(r"^\s*(?:and\s+)?(?:which|what) (?:\w+ )?(borough|council|local authority|authority|organisation|organization|body|"
                           r"department|agency|charity|company)\b", re.I)
 
@@ -311,7 +298,6 @@ def _analyse(text: str) -> Question:
         change=bool(ASKS_CHANGE.search(low)),
         grade=bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low)),
         graded=graded_subject(t) if kind == "grade" else [],
-        scene=scene_words(t) if kind in {"yesno", "what", "list", "why"} else [],
     )
 
 
