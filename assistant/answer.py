@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
+from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
 TYPE_STEMS = frozenset(stem(w) for w in TYPE_WORDS)
@@ -259,6 +260,11 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         q_stems.setdefault(stem(word), vocab.idf(stem(word)))
     for s in vocab.with_abbreviations(set(q_stems)) - set(q_stems):
         q_stems[s] = vocab.idf(s)
+    # "files" asked, "records" written: the reports' word counts as the question's, as a short form does
+    brought = {r: s for r, s in related(set(q_stems)).items() if r not in q_stems and r in vocab.df}
+
+    def as_asked(stems: set[str]) -> set[str]:
+        return stems | {brought[r] for r in stems & brought.keys()}
     # "Who led the inspection?" is answered by the one whose role is named for it: the lead inspector.
     agents = ({stem(stem(t) + end) for t in q.terms if t not in q.focus for end in ("or", "er")} & vocab.df.keys()
               if q.kind == "who" else set())
@@ -298,7 +304,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         chunk = c.hit.chunk
         info = documents.get(chunk.doc)
         if chunk.id not in passage_cache:
-            context = vocab.with_abbreviations(_stems(f"{info.title if info else ''} {chunk.heading} {chunk.text}"))
+            context = as_asked(vocab.with_abbreviations(_stems(f"{info.title if info else ''} {chunk.heading} {chunk.text}")))
             passage_cache[chunk.id] = (_overlap(q_stems, context), year_match(q, chunk.text + " " + chunk.heading, info),
                                        doc_year(info), context)
         p_lex, p_year, year, _ = passage_cache[chunk.id]
@@ -312,7 +318,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         words = content_words(c.text)
         for text in (c.text, c.previous):
             if text and text not in stems_of:
-                stems_of[text] = vocab.with_abbreviations(_stems(text))
+                stems_of[text] = as_asked(vocab.with_abbreviations(_stems(text)))
         sentence_stems = stems_of[c.text]
         before = stems_of[c.previous] - sentence_stems if c.previous else set()
         # Words of the document's own title (its subject) say little about which sentence answers.

@@ -248,3 +248,10 @@ def test_a_further_sentence_about_the_letter_itself_is_left_out():
                "Children in care are visited frequently, and they have an appropriate care plan.",
                "This letter summarises the findings of the monitoring visit to children in care services.")
     assert a.text.startswith("Children in care are visited frequently") and "This letter" not in a.text, a.text
+
+
+def test_the_reports_word_for_an_everyday_one_answers():
+    a = answer("Did the council apologise?",
+               "The council has accepted the findings of the report.",
+               "“I am sorry that our services have not been good enough,” the council's director said.")
+    assert a.text.startswith("“I am sorry"), a.text

@@ -1,0 +1,56 @@
+"""Everyday words and the words inspection reports use for the same thing.
+
+People ask "did kids' files say what they wanted?" or "did the council say sorry?"; the reports say
+"children's records" and "apologise". Each group is a set of words that stand for one another in questions
+about children's services: a sentence holding one of them holds the question's word, as a sentence
+holding "IROs" holds "independent reviewing officers". Words with a second meaning that would
+mislead ("judge" a service, "placements" of children for a care leaver's "accommodation") are left out.
+A word the collection never uses is matched by `neighbours` instead ("teenagers" finds "adolescents").
+"""
+
+from __future__ import annotations
+
+from assistant.questions import stem
+
+GROUPS = [
+    "kids kid children child",
+    "temps temp temporary agency locum locums interim",
+    "staffing workforce recruitment retention vacancies",
+    "bosses boss management managers leaders leadership",
+    "files file records paperwork documentation recording",
+    "homes housing accommodation tenancy",
+    "school schools schooling education educational",
+    "sorry apologise apologize apology apologised apologized regret",
+    "abuse harm neglect",
+    "gangs gang exploitation exploited",
+    "delays delay delayed drift waiting timeliness",
+    "courts court judiciary proceedings",
+    "money funding budget financial finances investment",
+    "relatives kinship family",
+    "checks vetting",
+    "caseworkers caseworker practitioners practitioner",
+    "runaways runaway missing",
+    "wellbeing emotional mental",
+    "councillors councillor members member",
+]
+
+
+def _index(groups: list[str]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for line in groups:
+        stems = {stem(w) for w in line.split()}
+        for s in stems:
+            out.setdefault(s, set()).update(stems - {s})
+    return {s: frozenset(v) for s, v in out.items()}
+
+
+RELATED = _index(GROUPS)
+
+
+def related(stems) -> dict[str, str]:
+    """Each stem the groups relate to the given ones -> the given stem that brought it."""
+    out: dict[str, str] = {}
+    for s in stems:
+        for r in RELATED.get(s, ()):
+            out.setdefault(r, s)
+    return out

@@ -1,0 +1,19 @@
+"""The thesaurus: which everyday words stand for the reports' words."""
+
+from assistant.questions import stem
+from assistant.thesaurus import related
+
+
+def test_an_everyday_word_brings_the_reports_words():
+    brought = related({stem("files"), stem("school")})
+    assert stem("records") in brought and brought[stem("records")] == stem("files")
+    assert stem("education") in brought and brought[stem("education")] == stem("school")
+
+
+def test_a_word_with_a_second_meaning_brings_nothing_misleading():
+    assert stem("court") not in related({stem("judge")})  # Ofsted judges a service; no court is asked about
+    assert stem("placements") not in related({stem("accommodation")})
+
+
+def test_a_word_outside_every_group_brings_nothing():
+    assert related({stem("inspection")}) == {}
