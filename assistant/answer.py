@@ -37,6 +37,7 @@ BREAKS_OFF = re.compile(r"(?<=\s)(?:to|for|of|the|and|or|by|with|in|on|a|an)\W*$
 COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
 EXTRA_SCORE = 0.85
+FOLLOWS_ON = 0.1  # for a follow-up, the sentence that carries on the one just said
 SHORT_FORM = re.compile(r"[A-Z]{3,6}s?")  # "NHS", "CQC": capitals, three or more (two spell too much)
 LISTED = frozenset({"list", "number"})  # asked for a list, or how many: a list's heading may say what it lists
 NAMED_LIST = 0.5  # share of the question's words in a list's heading or lead-in for it to be the list asked about
@@ -358,6 +359,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.8  # "This letter summarises the findings…": about the document, not a finding
         if q.answered and q.kind != "compare" and _similar(c.text, q.answered):
             score *= 0.75  # a follow-up wants more than what was just said (a comparison restates it)
+        if (q.answered and not q.typed and q.kind != "compare" and c.previous and CARRIES_ON.match(c.text)
+                and _similar(c.previous, q.answered)):
+            score += FOLLOWS_ON  # "…is appropriate. However, when checks are delayed…": where the talk goes next
         c.score = score
     cands.sort(key=lambda c: -c.score)
     if q.latest and not q.years and q.kind == "grade":

@@ -255,3 +255,17 @@ def test_the_reports_word_for_an_everyday_one_answers():
                "The council has accepted the findings of the report.",
                "“I am sorry that our services have not been good enough,” the council's director said.")
     assert a.text.startswith("“I am sorry"), a.text
+
+
+def test_a_follow_up_goes_on_from_the_sentence_just_said():
+    chunks = [Chunk(id=f"{DOC}#{i}", doc=DOC, ref=f"¶{i}", text=t) for i, t in enumerate([
+        "A small number of children have waited too long to be matched with long-term foster carers.",
+        "Support provided to children who are privately fostered is appropriate. However, when police checks "
+        "are delayed, a lack of safety plans limits the assurance of children's safety."], 1)]
+    q = analyse("Was there any weak spot (support for privately fostered children)?", "Was there any weak spot?")
+    q.answered = "Ofsted found the support provided to privately fostered children appropriate."
+    found = [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(chunks)]
+    vocab = Vocabulary(chunks + [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=t) for i, t in enumerate(FILLER)],
+                       {DOC: "Inspection report"})
+    a = compose(q, found, vocab, DOCS, 0.2)
+    assert a.text.startswith("However, when police checks are delayed"), a.text
