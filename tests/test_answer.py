@@ -83,13 +83,6 @@ def test_an_abbreviation_finds_its_long_form_and_back():
     assert "challenge plans that drift" in a.text, a.text
 
 
-def test_how_the_inspection_was_done_does_not_answer_a_question_about_findings():
-    a = answer("Were care plans for children any good in 2024?",
-               "A range of evidence was considered during the visit, including care plans for children.",
-               "Care plans for children are clear and up to date in 2024.")
-    assert a.text.startswith("Care plans for children are clear"), a.text
-
-
 def test_a_which_organisation_question_without_any_name_is_refused_saying_so():
     a = answer("Which organisation runs the fostering service?", "The fostering service is run well and carers are supported.",
                threshold=0.0)
@@ -224,6 +217,16 @@ ANSWERED_BY = [
                   "A plan for children leaving care is written with each of them."],
                  "A plan for children leaving care",
                  id="the place of 'in place' is no place"),
+    pytest.param("Were care plans for children any good in 2024?",
+                 ["A range of evidence was considered during the visit, including care plans for children.",
+                  "Care plans for children are clear and up to date in 2024."],
+                 "Care plans for children are clear",
+                 id="how the inspection was done does not answer a question about findings"),
+    pytest.param("Did the council apologise?",
+                 ["The council has accepted the findings of the report.",
+                  "“I am sorry that our services have not been good enough,” the council's director said."],
+                 "“I am sorry",
+                 id="the reports' word for an everyday one answers"),
 ]
 
 
@@ -248,13 +251,6 @@ def test_a_further_sentence_about_the_letter_itself_is_left_out():
                "Children in care are visited frequently, and they have an appropriate care plan.",
                "This letter summarises the findings of the monitoring visit to children in care services.")
     assert a.text.startswith("Children in care are visited frequently") and "This letter" not in a.text, a.text
-
-
-def test_the_reports_word_for_an_everyday_one_answers():
-    a = answer("Did the council apologise?",
-               "The council has accepted the findings of the report.",
-               "“I am sorry that our services have not been good enough,” the council's director said.")
-    assert a.text.startswith("“I am sorry"), a.text
 
 
 def test_a_follow_up_goes_on_from_the_sentence_just_said():
