@@ -353,7 +353,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.8 if q.kind == "when" else 0.6
         if not c.covered:
             score *= 0.5  # about something else than the names the question gives
-        if c.text.rstrip().endswith(":") and q.kind != "list":
+        if _is_lead_in(c.text) and q.kind != "list":
             score *= 0.5  # a lead-in ("…were as follows:") says nothing by itself
         if _about_the_document(c, asks_method) and c.typed < 1.0:
             score *= 0.8  # "This letter summarises the findings…": about the document, not a finding
@@ -414,6 +414,7 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if follow is not None:
         chosen.append(follow)
         words += len(follow.text.split())
+    asks_method = _asks_method(q)
     for c in cands[1:]:
         if c in chosen:
             continue
@@ -421,7 +422,7 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             break
         if q.typed and c.typed < 1.0:
             continue  # asked for a name, a date or a figure: more sentences must give one too
-        if not q.typed and _about_the_document(c, _asks_method(q)):
+        if not q.typed and _about_the_document(c, asks_method):
             continue  # the best sentence may say what the letter covers; a further one adds nothing
         if not _adds_to(c, chosen, max_words - words):
             continue
@@ -443,10 +444,15 @@ def _asked_list(q: Question, cands: list[Candidate]) -> Candidate | None:
     return max(lists.values(), key=lambda c: (c.heading_match, c.passage), default=None)
 
 
+def _is_lead_in(text: str) -> bool:
+    """"…were as follows:": a line that introduces what comes after it."""
+    return text.rstrip().endswith(":")
+
+
 def _items(c: Candidate) -> int:
     """How many items a list passage holds, less its lead-in."""
     lines = _list_lines(c.hit.chunk)
-    return len(lines) - lines[0].rstrip().endswith(":")
+    return len(lines) - _is_lead_in(lines[0])
 
 
 def _adds_to(c: Candidate, chosen: list[Candidate], room: int) -> bool:
@@ -469,12 +475,12 @@ def _carried_on(c: Candidate, cands: list[Candidate], room: int) -> Candidate | 
 def _is_list_item(c: Candidate) -> bool:
     """An item of a list with a lead-in ("…gave feedback to:" then one line per person)."""
     lines = _list_lines(c.hit.chunk)
-    return len(lines) >= 4 and lines[0].rstrip().endswith(":") and c.text in lines[1:]
+    return len(lines) >= 4 and _is_lead_in(lines[0]) and c.text in lines[1:]
 
 
 def _whole_list(c: Candidate, max_words: int) -> list[Candidate]:
     lines = _list_lines(c.hit.chunk)
-    if lines[0].rstrip().endswith(":"):
+    if _is_lead_in(lines[0]):
         lines[0] = split_sentences(lines[0])[-1]  # the lead-in itself, not what comes before it
     return _within([Candidate(ln, c.hit, c.rank, c.score) for ln in lines], max_words)
 
@@ -492,10 +498,14 @@ def _within(items: list[Candidate], max_words: int) -> list[Candidate]:
 PARALLEL = 0.2  # weight of what a later year's sentence shares with the first year's
 
 
-def _parallel(c: Candidate, first: Candidate) -> float:
-    """The share of what the first year's sentence speaks of that another sentence speaks of too."""
-    a = _stems(first.text) - {str(y) for y in YEAR.findall(first.text)}
-    return len(a & _stems(c.text)) / len(a) if a else 0.0
+def _told(c: Candidate) -> set[str]:
+    """What a sentence speaks of: its stems, less its years."""
+    return _stems(c.text) - {str(y) for y in YEAR.findall(c.text)}
+
+
+def _parallel(c: Candidate, told: set[str]) -> float:
+    """The share of what the first year's sentence speaks of (`told`) that another sentence speaks of too."""
+    return len(told & _stems(c.text)) / len(told) if told else 0.0
 
 
 def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences: int) -> list[Candidate]:
@@ -509,7 +519,11 @@ def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences:
     for year in years:
         # after the first year, what is told of the same thing: the sentence that shares its words
         # (not for grades: each year's grade of the area asked about, however it is worded)
-        ranked = sorted(cands, key=lambda c: -(c.score + PARALLEL * _parallel(c, chosen[0]))) if chosen and not q.grade else cands
+        if chosen and not q.grade:
+            told = _told(chosen[0])
+            ranked = sorted(cands, key=lambda c: -(c.score + PARALLEL * _parallel(c, told)))
+        else:
+            ranked = cands
         for c in ranked:
             mentioned = {int(y) for y in YEAR.findall(c.text)}
             if year in mentioned or (not mentioned and c.on_year and c.year == year):
@@ -573,7 +587,7 @@ def render(chosen: list[Candidate], documents: dict[str, DocumentInfo], as_list:
         parts.append(text)
     if as_list:
         # The lead-in ("…four recommendations for improvement:") introduces the items, one a line.
-        lead = [f"{parts.pop(0)[:-1].rstrip()}:"] if chosen[0].text.rstrip().endswith(":") else []
+        lead = [f"{parts.pop(0)[:-1].rstrip()}:"] if _is_lead_in(chosen[0].text) else []
         items = [f"- {ITEM_NUMBER.sub('', p)}" for p in parts]
         return "\n".join(lead + items), citations
     return " ".join(parts), citations
@@ -657,7 +671,7 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
         other = score_candidates(q.second, hits, vocab, documents)
         if other and not _unsupported(q.second, other) and not any(_similar(other[0].text, c.text) for c in chosen):
             chosen = chosen[: max(1, max_sentences - 1)] + [other[0]]
-    whole_list = len({c.hit.chunk.id for c in chosen}) == 1 and chosen[0].text.rstrip().endswith(":")
+    whole_list = len({c.hit.chunk.id for c in chosen}) == 1 and _is_lead_in(chosen[0].text)
     as_list = len(chosen) >= 3 and (q.kind == "list" or whole_list)
     text, citations = render(chosen, documents, as_list)
     verdict = grade_verdict(q.text, chosen[0].text) if q.kind == "grade" else ""
