@@ -140,12 +140,18 @@ NORMALISE = {
 }
 
 
-# "in place", "took place": the place is no thing, and would match "well placed"
-IDIOM_PLACE = re.compile(r"\b(in|into|take|takes|took|taken|taking) place\b", re.I)
+# Two words that mean one thing: "in place", "took place" (the place is no thing, and would match
+# "well placed"); "break down" (an adoption's breakdown, not a break).
+IDIOMS = [
+    (re.compile(r"\b(in|into|take|takes|took|taken|taking) place\b", re.I), r"\1"),
+    (re.compile(r"\b(?:break|breaks|breaking|broke|broken) down\b", re.I), "breakdown"),
+]
 
 
 def content_words(text: str) -> list[str]:
-    text = IDIOM_PLACE.sub(r"\1", text.replace("’", "'"))
+    text = text.replace("’", "'")
+    for idiom, meaning in IDIOMS:
+        text = idiom.sub(meaning, text)
     return [w.lower().strip("'") for w in WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
 
 

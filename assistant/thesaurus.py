@@ -32,6 +32,8 @@ GROUPS = [
     "runaways runaway missing",
     "wellbeing emotional mental",
     "councillors councillor members member",
+    "breakdown breakdowns disruption disruptions disrupted",
+    "often frequently frequent rarely rare",
 ]
 
 

@@ -349,3 +349,5 @@ def test_the_subject_of_a_grade_question_leaves_out_names_and_area_words():
 def test_a_place_in_an_idiom_is_no_content_word():
     assert "place" not in content_words("Was a plan in place before the visit took place?")
     assert "placed" in content_words("Most children are well placed.")
+    assert content_words("Did placements break down?") == ["placements", "breakdown"]
+    assert "break" in content_words("Short breaks let carers have a break.")
