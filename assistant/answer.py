@@ -422,6 +422,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             break
         if q.typed and c.typed < 1.0:
             continue  # asked for a name, a date or a figure: more sentences must give one too
+        if q.polarity in {"negative", "positive"} and q.kind != "yesno" and c.typed < min(best.typed, 0.8):
+            continue  # "what went wrong?": more sentences must find faults too (a yes/no is also answered by the contrary)
         if not q.typed and _about_the_document(c, asks_method):
             continue  # the best sentence may say what the letter covers; a further one adds nothing
         if not _adds_to(c, chosen, max_words - words):

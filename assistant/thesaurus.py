@@ -15,7 +15,7 @@ from assistant.questions import stem
 GROUPS = [
     "kids kid children child",
     "temps temp temporary agency locum locums interim",
-    "staffing workforce recruitment retention vacancies",
+    "staffing workforce recruitment retention vacancies turnover workloads caseloads",
     "bosses boss management managers leaders leadership",
     "files file records paperwork documentation recording",
     "homes housing accommodation tenancy",

@@ -17,3 +17,8 @@ def test_a_word_with_a_second_meaning_brings_nothing_misleading():
 
 def test_a_word_outside_every_group_brings_nothing():
     assert related({stem("inspection")}) == {}
+
+
+def test_staffing_brings_what_staffing_problems_are_written_as():
+    brought = related({stem("staffing")})
+    assert {stem("turnover"), stem("workloads"), stem("vacancies")} <= brought.keys()
