@@ -408,7 +408,7 @@ ASKS_POSITIVE = re.compile(
     r"improvements? (?:made|seen)|encouraging|welcomed?)\b", re.I)
 NEGATIVE = re.compile(
     rf"\b(not|no|never|lack\w*|insufficient\w*|inconsistent\w*|weak\w*|poor\w*|{TOO}|"
-    r"delay\w*|drift|slow\w*|fail\w*|inadequate|concern\w*|barrier\w*|unable|limited|variable|shortage\w*|inhibit\w*|hamper\w*|hinder\w*|imped\w*|undermin\w*|"
+    r"delay\w*|drift|slow\w*|fail\w*|inadequate|concern\w*|barrier\w*|unable|limited|variable|shortage\w*|inappropriate\w*|unsuitable|inhibit\w*|hamper\w*|hinder\w*|imped\w*|undermin\w*|"
     r"ineffective|unsafe|worr\w*|high (?:caseloads|workloads|turnover)|(?:workloads|caseloads|turnover) (?:are|is|was|were) high|"
     r"deteriorat\w*|serious|widespread|vulnerable|instability|unsettled|unclear|unmet|gaps?|yet to)\b", re.I)
 POSITIVE = re.compile(

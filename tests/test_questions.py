@@ -351,3 +351,13 @@ def test_a_place_in_an_idiom_is_no_content_word():
     assert "placed" in content_words("Most children are well placed.")
     assert content_words("Did placements break down?") == ["placements", "breakdown"]
     assert "break" in content_words("Short breaks let carers have a break.")
+
+
+@pytest.mark.parametrize("fault", [
+    "There were some examples of inappropriate use of language about children at risk.",
+    "The turnover of staff in many teams further inhibits trusting relationships.",
+    "Newer staff are hampered at times by a legacy of poor practice.",
+])
+def test_a_fault_named_by_its_verb_or_adjective_answers_what_went_wrong(fault):
+    q = analyse("What worried inspectors about the service?")
+    assert answer_type_score(q, fault) > answer_type_score(q, "Staff morale in the service is high.")

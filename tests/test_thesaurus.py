@@ -22,3 +22,7 @@ def test_a_word_outside_every_group_brings_nothing():
 def test_staffing_brings_what_staffing_problems_are_written_as():
     brought = related({stem("staffing")})
     assert {stem("turnover"), stem("workloads"), stem("vacancies")} <= brought.keys()
+
+
+def test_the_way_people_talk_is_their_language():
+    assert stem("terminology") in related({stem("talked")})
