@@ -141,10 +141,11 @@ NORMALISE = {
 
 
 # Two words that mean one thing: "in place", "took place" (the place is no thing, and would match
-# "well placed"); "break down" (an adoption's breakdown, not a break).
+# "well placed"); "break down" (an adoption's breakdown, not a break); "out of the ordinary" (unusual).
 IDIOMS = [
     (re.compile(r"\b(in|into|take|takes|took|taken|taking) place\b", re.I), r"\1"),
     (re.compile(r"\b(?:break|breaks|breaking|broke|broken) down\b", re.I), "breakdown"),
+    (re.compile(r"\bout of the ordinary\b", re.I), "unusual"),
 ]
 
 
