@@ -32,7 +32,9 @@ ASKS_METHOD = re.compile(r"\b(?:evidence|sources?|methods?|look(?:ed|ing)? at|fo
 PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
 CARRIES_ON = re.compile(r"^\W*(?:in particular|we also|they also|it also|this|these|however|but|also|moreover|additionally|"
                         r"in addition|for example|for instance|as a result|consequently|despite this)\b", re.I)
-BREAKS_OFF = re.compile(r"(?<=\s)(?:to|for|of|the|and|or|by|with|in|on|a|an)\W*$")  # a sentence cut off before its end
+# a sentence cut off before its end ("…for children and young people to."), not one ending on its verb's
+# preposition ("…fully involved and listened to.", "…cared for.")
+BREAKS_OFF = re.compile(r"(?<=\s)(?<!ed\s)(?:to|for|of|the|and|or|by|with|in|on|a|an)\W*$")
 # Kinds of answer that are a figure: one is only the answer when said of what the question asks about.
 COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
@@ -353,8 +355,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.8 if q.kind == "when" else 0.6
         if not c.covered:
             score *= 0.5  # about something else than the names the question gives
-        if _is_lead_in(c.text) and q.kind != "list":
-            score *= 0.5  # a lead-in ("…were as follows:") says nothing by itself
+        if _is_lead_in(c.text) and (q.kind != "list" or len(_list_lines(chunk)) < 3):
+            score *= 0.5  # a lead-in ("…were as follows:") says nothing without the list it leads into
         if _about_the_document(c, asks_method) and c.typed < 1.0:
             score *= 0.8  # "This letter summarises the findings…": about the document, not a finding
         if q.answered and q.kind != "compare" and _similar(c.text, q.answered):
@@ -400,7 +402,11 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     best = cands[0]
     if q.kind == "list":
         listed = _asked_list(q, cands)
-        if listed is not None and (listed.heading_match >= NAMED_LIST or listed.passage >= 0.9 * max(c.passage for c in cands[:10])):
+        # "What were the strengths?" is not answered by a relevant list that does not say it lists
+        # strengths (a list of grades answers only a question about grades)
+        named = listed is not None and listed.heading_match >= NAMED_LIST
+        judged = not q.polarity or q.grade
+        if named or listed is not None and judged and listed.passage >= 0.9 * max(c.passage for c in cands[:10]):
             return _whole_list(listed, max_list_words)
     if q.kind in {"who", "what", "entity"} and _is_list_item(best):
         return _whole_list(best, max_list_words)  # "who was given feedback?": all of those listed

@@ -192,6 +192,12 @@ def test_a_sentence_cut_off_before_its_end_comes_with_the_line_that_ends_it():
                "Key decision: No.")
     assert "young people to [1]: ensure children and young people can learn" in a.text, a.text
 
+    # a sentence ending on its verb's preposition is whole: nothing is joined to it
+    a = answer("Is corporate parenting a strength for care leavers?",
+               "Corporate parenting is a strength, with care leavers fully involved and listened to.\n\n"
+               "Budget reports to the cabinet are due in the spring.")
+    assert a.text.startswith("Corporate parenting is a strength") and "Budget" not in a.text, a.text
+
 
 # The best answer among passages that share the question's words: (question, passages, how the answer starts)
 ANSWERED_BY = [
@@ -280,3 +286,21 @@ def test_asked_what_went_wrong_every_sentence_finds_a_fault():
                "Inspectors found that staffing turnover in many teams further inhibits relationships.")
     assert a.text.startswith("Inspectors found that workloads"), a.text
     assert "turnover" in a.text and "funding" not in a.text, a.text  # what was done about it is no fault
+
+
+def test_a_lead_in_whose_list_is_not_in_its_passage_says_nothing():
+    a = answer("What were the strengths of the service in 2024?",
+               "The gradings for the judgement areas in 2024 were as follows:\n"
+               "Overall effectiveness: Good.\nHelp and protection: Requires improvement to be good.\n"
+               "Children in care: Good.",
+               "A number of strengths of the service were identified in 2024:",
+               "In 2024, later-life letters for children in care are a real strength of the service.")
+    assert a.text.startswith("In 2024, later-life letters"), a.text
+
+
+def test_a_list_that_does_not_say_it_lists_strengths_does_not_answer_what_the_strengths_were():
+    a = answer("What were the strengths of the service?",
+               "The service was judged as follows:\nOverall effectiveness of the service: Good.\n"
+               "Help and protection in the service: Requires improvement to be good.\nChildren in care in the service: Good.",
+               "Later-life letters are a real strength.")
+    assert a.text.startswith("Later-life letters are a real strength"), a.text

@@ -362,3 +362,8 @@ def test_a_place_in_an_idiom_is_no_content_word():
 def test_a_fault_named_by_its_verb_or_adjective_answers_what_went_wrong(fault):
     q = analyse("What worried inspectors about the service?")
     assert answer_type_score(q, fault) > answer_type_score(q, "Staff morale in the service is high.")
+
+
+def test_a_strength_named_answers_what_went_well():
+    q = analyse("What were the strengths of the service?")
+    assert answer_type_score(q, "Later-life letters are a real strength.") > answer_type_score(q, "Later-life letters are written.")
