@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
-from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, grade_verdict, stem
+from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, grade_verdict, polar_terms, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
@@ -302,6 +302,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     asked_years = set(q.years) | ({newest} if q.kind == "compare" and len(set(q.years)) == 1 else set())
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     asks_method = _asks_method(q)
+    polar = polar_terms(q)  # "What went wrong?": every sentence finding a fault holds "wrong"
     stems_of: dict[str, set[str]] = {}  # a sentence's stems, read again as the next one's "previous"
     for c in cands:
         chunk = c.hit.chunk
@@ -322,7 +323,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         for text in (c.text, c.previous):
             if text and text not in stems_of:
                 stems_of[text] = as_asked(vocab.with_abbreviations(_stems(text)))
-        sentence_stems = stems_of[c.text]
+        sentence_stems = stems_of[c.text] | (polar if polar and finds_polarity(q, c.text) else set())
         before = stems_of[c.previous] - sentence_stems if c.previous else set()
         # Words of the document's own title (its subject) say little about which sentence answers.
         title = vocab.title_stems.get(chunk.doc, set())

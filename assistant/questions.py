@@ -453,6 +453,26 @@ ACTION = re.compile(
     r"reviewed|strengthened|increased|reduced|agreed|identified|allocated|provided|secured|funded|added)\b|\b(?:will|plans? to|intends? to|is to|are to)\s+\w+", re.I)
 
 
+def polar_terms(q: Question) -> set[str]:
+    """The words of a question that asks little more than for faults or strengths ("What went wrong
+    in 2017?", "What were the weaknesses?"): the words that ask for them. A question that names its
+    subject ("what positives about the monitoring visit…") is matched on that instead."""
+    asks = {"negative": ASKS_NEGATIVE, "positive": ASKS_POSITIVE}.get(q.polarity)
+    if asks is None:
+        return set()
+    polar = {t for t in q.terms if asks.fullmatch(t)}
+    named = {w.lower() for n in q.names for w in n.split()}
+    rest = [t for t in q.terms if t not in polar and t not in named and not YEAR.fullmatch(t)]
+    return {stem(t) for t in polar} if len(rest) <= 1 else set()
+
+
+def finds_polarity(q: Question, sentence: str) -> bool:
+    """The sentence finds the kind of thing asked for: a fault for "what went wrong?". A grade
+    ("Children in care: Good") judges; it finds no strength or fault."""
+    says = {"negative": NEGATIVE, "positive": POSITIVE}.get(q.polarity)
+    return says is not None and says.search(sentence) is not None and not GRADE_STATEMENT.search(sentence)
+
+
 def polarity(low: str) -> str:
     if ASKS_ACTION.search(low):
         return "action"

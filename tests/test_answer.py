@@ -4,6 +4,7 @@ import pytest
 
 from assistant.answer import Vocabulary, _counts, compose
 from assistant.questions import analyse, stem
+from assistant.settings import Settings
 from assistant.types import Chunk, DocumentInfo, Hit
 
 DOC = "report.txt"
@@ -304,3 +305,12 @@ def test_a_list_that_does_not_say_it_lists_strengths_does_not_answer_what_the_st
                "Help and protection in the service: Requires improvement to be good.\nChildren in care in the service: Good.",
                "Later-life letters are a real strength.")
     assert a.text.startswith("Later-life letters are a real strength"), a.text
+
+
+def test_asked_only_what_went_wrong_a_fault_found_is_the_answer():
+    # "wrong" is written nowhere: a sentence finding a fault holds it, at the shipped refusal threshold
+    a = answer("What went wrong?",
+               "The council welcomed the new director.",
+               "Inspectors uncovered widespread and serious failures in the services provided to children.",
+               threshold=Settings().abstain_threshold)
+    assert not a.abstained and a.text.startswith("Inspectors uncovered widespread"), a.text

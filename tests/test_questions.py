@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, content_words, grade_verdict, stem
+from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, content_words, grade_verdict, polar_terms, stem
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -367,3 +367,10 @@ def test_a_fault_named_by_its_verb_or_adjective_answers_what_went_wrong(fault):
 def test_a_strength_named_answers_what_went_well():
     q = analyse("What were the strengths of the service?")
     assert answer_type_score(q, "Later-life letters are a real strength.") > answer_type_score(q, "Later-life letters are written.")
+
+
+def test_the_words_asking_for_faults_are_matched_by_a_fault_only_when_little_else_is_asked():
+    assert polar_terms(analyse("What went wrong in 2017?")) == {stem("wrong")}
+    assert polar_terms(analyse("What were the weaknesses found in Croydon?")) == {stem("weaknesses")}
+    # the question names its subject: that is what the answer must match
+    assert polar_terms(analyse("What positives did Ofsted pick out at the 2019 monitoring visit?")) == set()
