@@ -167,6 +167,8 @@ def resolve(question: str, history: list[dict] | None) -> str:
     earlier = [t for t in (history or []) if isinstance(t, dict)]
     idx = max(i for i, t in enumerate(earlier) if t.get("role") == "user" and str(t.get("content", "")).strip() == previous)
     prev = resolve(previous, earlier[:idx]).rstrip(" ?.!")
+    if prev.endswith(")"):  # the earlier follow-up's own context: one level is enough, or the query grows each turn
+        prev = prev.split(" (", 1)[0]
     new_years = YEAR.findall(question)
     if LATEST_WORDS.search(question):
         prev = " ".join(YEAR.sub("", prev).split())  # "now" replaces the year asked before

@@ -83,3 +83,13 @@ def test_the_thing_the_last_answer_spoke_of_is_looked_up_with_it():
     assert resolve("When did the 2024 inspection take place?", history) == "When did the 2024 inspection take place?"
     assert resolve("What did Ofsted say about the quality of social work practice across Croydon?", history).startswith(
         "What did Ofsted say about the quality of social work practice across Croydon")
+
+
+def test_a_follow_up_after_a_follow_up_takes_one_level_of_context_not_every_earlier_one():
+    history = (turns("What grade did Croydon get in 2024?", "Good [1].")
+               + turns("How does that compare with 2017?", "(2017) The inspection report rated leadership as inadequate [1]. (2024) Good [2].")
+               + turns("Who led the inspection?", "Lead inspector: Christine Kennet [1]."))
+    assert "(" in resolve("Who led the inspection?", history[:4])  # itself resolved with context
+    q = resolve("What did they say about out-of-hours services?", history)
+    assert q.startswith("What did they say about out-of-hours services (led the inspection")
+    assert q.count("(") == 1 and "2017" not in q, q  # the comparison two turns back is not asked again
