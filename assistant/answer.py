@@ -323,7 +323,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         for text in (c.text, c.previous):
             if text and text not in stems_of:
                 stems_of[text] = as_asked(vocab.with_abbreviations(_stems(text)))
-        sentence_stems = stems_of[c.text] | (polar if polar and finds_polarity(q, c.text) else set())
+        sentence_stems = stems_of[c.text]
+        if polar and finds_polarity(q, c.text):
+            sentence_stems = sentence_stems | polar
         before = stems_of[c.previous] - sentence_stems if c.previous else set()
         # Words of the document's own title (its subject) say little about which sentence answers.
         title = vocab.title_stems.get(chunk.doc, set())

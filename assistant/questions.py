@@ -453,6 +453,10 @@ ACTION = re.compile(
     r"reviewed|strengthened|increased|reduced|agreed|identified|allocated|provided|secured|funded|added)\b|\b(?:will|plans? to|intends? to|is to|are to)\s+\w+", re.I)
 
 
+# What a sentence says when it finds what a question of each polarity asks for
+FINDS = {"negative": NEGATIVE, "positive": POSITIVE, "action": ACTION}
+
+
 def polar_terms(q: Question) -> set[str]:
     """The words of a question that asks little more than for faults or strengths ("What went wrong
     in 2017?", "What were the weaknesses?"): the words that ask for them. A question that names its
@@ -469,7 +473,7 @@ def polar_terms(q: Question) -> set[str]:
 def finds_polarity(q: Question, sentence: str) -> bool:
     """The sentence finds the kind of thing asked for: a fault for "what went wrong?". A grade
     ("Children in care: Good") judges; it finds no strength or fault."""
-    says = {"negative": NEGATIVE, "positive": POSITIVE}.get(q.polarity)
+    says = FINDS.get(q.polarity)
     return says is not None and says.search(sentence) is not None and not GRADE_STATEMENT.search(sentence)
 
 
@@ -631,7 +635,7 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         too = re.search(TOO, q.text, re.I)
         if too and too.group(0).lower() in sentence.lower():
             return 1.0  # "…too many care leavers each?": "…responsibility for too many young people"
-        found = {"negative": NEGATIVE, "positive": POSITIVE, "action": ACTION}[q.polarity].search(sentence)
+        found = FINDS[q.polarity].search(sentence)
         return 0.8 if found else 0.3
     if q.kind == "compare":
         if q.grade:
