@@ -45,6 +45,8 @@ LISTED = frozenset({"list", "number"})  # asked for a list, or how many: a list'
 NAMED_LIST = 0.5  # share of the question's words in a list's heading or lead-in for it to be the list asked about
 # A line of a few words ("care leavers.", an item of a list) means nothing beside another sentence.
 MIN_EXTRA_WORDS = 4
+MIN_LISTED = 3  # items a list answer gives at least (or all it has)
+MAX_CONTINUED = 12  # items of a list whose lead-in closes a passage, each in a passage of its own
 # "Lead inspector: Christine Kennet": a document's own label before a name.
 LABELLED_NAME = re.compile(r"^[A-Za-z][\w '’-]{1,40}:\s*(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Miss)\.?\s+)?[A-Z][a-z]+")
 
@@ -65,6 +67,7 @@ class Candidate:
     heading_match: float = 0.0  # share of the question's words in the passage's heading and first line
     names_list: float = 0.0  # the same, of the question's specific words only: how far the heading names what was asked
     year: int | None = None  # of the source document
+    continued: tuple[Chunk, ...] = ()  # the passages after its own that hold the items its closing lead-in introduces
 
 
 class Vocabulary:
@@ -86,6 +89,17 @@ class Vocabulary:
             self.df.update(stems)
             self.doc_stems.setdefault(c.doc, set()).update(stems | self.title_stems.get(c.doc, set()))
         self.n = max(1, len(chunks))
+        # "A number of strengths were identified:" then one long item a passage: the items belong to it
+        self.continued: dict[str, tuple[Chunk, ...]] = {}
+        for i, c in enumerate(chunks):
+            if _is_lead_in(c.text):
+                items = []
+                for after in chunks[i + 1:i + 1 + MAX_CONTINUED]:
+                    if after.doc != c.doc or after.heading != c.heading or _is_lead_in(after.text):
+                        break
+                    items.append(after)
+                if items:
+                    self.continued[c.id] = tuple(items)
         self.neighbours = None  # a WordNeighbours, for question words the collection never uses
         # "IROs" and "independent reviewing officers" stand for each other wherever the collection says so;
         # "Cafcass" stands for the long name the collection uses, where its initials spell it
@@ -312,6 +326,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             passage_cache[chunk.id] = (_overlap(q_stems, context), year_match(q, chunk.text + " " + chunk.heading, info),
                                        doc_year(info), context)
         p_lex, p_year, year, _ = passage_cache[chunk.id]
+        c.continued = vocab.continued.get(chunk.id, ())
         if q.kind in LISTED:
             lead = chunk.text.split("\n", 1)[0]
             # A heading naming the list ("What needs to improve?") says more than a lead-in sentence.
@@ -358,7 +373,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.8 if q.kind == "when" else 0.6
         if not c.covered:
             score *= 0.5  # about something else than the names the question gives
-        if _is_lead_in(c.text) and (q.kind != "list" or len(_list_lines(chunk)) < 3):
+        if _is_lead_in(c.text) and (q.kind != "list" or len(_listed(c)) < 3):
             score *= 0.5  # a lead-in ("…were as follows:") says nothing without the list it leads into
         if _about_the_document(c, asks_method) and c.typed < 1.0:
             score *= 0.8  # "This letter summarises the findings…": about the document, not a finding
@@ -398,6 +413,14 @@ def _list_lines(chunk: Chunk) -> list[str]:
     return [ln for ln in chunk.text.split("\n") if ln.strip()]
 
 
+def _listed(c: Candidate) -> list[tuple[str, Chunk]]:
+    """The lines of a candidate's passage, then those of the passages its closing lead-in introduces."""
+    own = [(ln, c.hit.chunk) for ln in _list_lines(c.hit.chunk)]
+    if not c.continued:
+        return own
+    return own[-1:] + [(ln, chunk) for chunk in c.continued for ln in _list_lines(chunk)]
+
+
 def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: int, max_sentences: int) -> list[Candidate]:
     """The sentences to answer with: the best one, then what adds to it within the word budget."""
     if not cands:
@@ -410,9 +433,15 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         named = listed is not None and listed.heading_match >= NAMED_LIST
         judged = not q.polarity or q.grade
         if named or listed is not None and judged and listed.passage >= 0.9 * max(c.passage for c in cands[:10]):
-            return _whole_list(listed, max_list_words)
+            whole = _whole_list(listed, max_list_words)
+            # items a paragraph long, of which the words allow one or two, are not a list to read
+            if len(whole) - _is_lead_in(whole[0].text) >= min(MIN_LISTED, _items(listed)):
+                return whole
     if q.kind in {"who", "what", "entity"} and _is_list_item(best):
         return _whole_list(best, max_list_words)  # "who was given feedback?": all of those listed
+    # "A number of strengths were identified:" says nothing without the items it leads into
+    cands = [c for c in cands if not _is_lead_in(c.text)] or cands
+    best = cands[0]
     if q.kind == "compare" or len(set(q.years)) >= 2 and q.kind != "when":  # "when, between 2020 and 2024?" asks for one time
         return _compare(q, cands, max_words, max_sentences)
     chosen = [best]
@@ -449,9 +478,9 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
 def _asked_list(q: Question, cands: list[Candidate]) -> Candidate | None:
     """The list that best answers: a passage of several items whose heading or lead-in names
     what was asked ("What needs to improve?"), else the most relevant one."""
-    lists = {c.hit.chunk.id: c for c in cands if len(_list_lines(c.hit.chunk)) >= 3 and c.covered and c.on_year
+    lists = {c.hit.chunk.id: c for c in cands if len(_listed(c)) >= 3 and c.covered and c.on_year
              # a list of grades for a question about grades ("did any of the areas fall short of good?")
-             and (not q.grade or sum(bool(GRADE_STATEMENT.search(ln)) for ln in _list_lines(c.hit.chunk)) >= 2)}
+             and (not q.grade or sum(bool(GRADE_STATEMENT.search(ln)) for ln, _ in _listed(c)) >= 2)}
     return max(lists.values(), key=lambda c: (c.heading_match, c.passage), default=None)
 
 
@@ -462,8 +491,8 @@ def _is_lead_in(text: str) -> bool:
 
 def _items(c: Candidate) -> int:
     """How many items a list passage holds, less its lead-in."""
-    lines = _list_lines(c.hit.chunk)
-    return len(lines) - _is_lead_in(lines[0])
+    lines = _listed(c)
+    return len(lines) - _is_lead_in(lines[0][0])
 
 
 def _adds_to(c: Candidate, chosen: list[Candidate], room: int) -> bool:
@@ -490,10 +519,11 @@ def _is_list_item(c: Candidate) -> bool:
 
 
 def _whole_list(c: Candidate, max_words: int) -> list[Candidate]:
-    lines = _list_lines(c.hit.chunk)
-    if _is_lead_in(lines[0]):
-        lines[0] = split_sentences(lines[0])[-1]  # the lead-in itself, not what comes before it
-    return _within([Candidate(ln, c.hit, c.rank, c.score) for ln in lines], max_words)
+    lines = _listed(c)
+    if _is_lead_in(lines[0][0]):
+        lines[0] = (split_sentences(lines[0][0])[-1], lines[0][1])  # the lead-in itself, not what comes before it
+    hits = {c.hit.chunk.id: c.hit}
+    return _within([Candidate(ln, hits.setdefault(chunk.id, Hit(chunk, 0.0)), c.rank, c.score) for ln, chunk in lines], max_words)
 
 
 def _within(items: list[Candidate], max_words: int) -> list[Candidate]:

@@ -261,7 +261,7 @@ def _analyse(text: str) -> Question:
         kind = "who"
     elif re.search(r"\bname of\b|\bwhat is (?:it|\w+) called\b", main):
         kind = "entity"  # "the name of the app": a name, not a person's
-    elif re.search(r"\bhow much (?:money|did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth)|\bbudget\b|\bcost\b|\bspen[dt]\b(?! (?:more |less |enough |much |little )?(?:time|days?|nights?|weeks?|months?|years?))|\bfunding\b|\bsalar(?:y|ies)\b|£", main):
+    elif re.search(r"\bhow much (?:money|funding|cash)\b|\bhow much (?:did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth|invest|grant)|\bbudget\b|\bcost\b|\bspen[dt]\b(?! (?:more |less |enough |much |little )?(?:time|days?|nights?|weeks?|months?|years?))|\bfunding\b|\bsalar(?:y|ies)\b|£", main):
         kind = "money"
     elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|"
                    r"\bwhat (?:is|was|are|were) the (?:[\w'’-]+ ){0,3}?(?:rate|percentage|proportion)\b(?! of)|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", main):

@@ -308,3 +308,47 @@ def test_asked_only_what_went_wrong_a_fault_found_is_the_answer():
                "Inspectors uncovered widespread and serious failures in the services provided to children.",
                threshold=Settings().abstain_threshold)
     assert not a.abstained and a.text.startswith("Inspectors uncovered widespread"), a.text
+
+
+def _section(lead_in, items, heading="Leaders"):
+    """A lead-in closing its passage, then one passage per item, all under one heading."""
+    texts = [lead_in, *items, "Inspectors visited in October and met social workers."]
+    return [Chunk(id=f"{DOC}#{i}", doc=DOC, ref=f"¶{i}", text=t, heading=heading if i <= len(items) else "Visit")
+            for i, t in enumerate(texts)]
+
+
+def _compose_found(question, chunks, found):
+    """The answer when only `found` of the collection's `chunks` were retrieved."""
+    padding = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=t) for i, t in enumerate(FILLER)]
+    vocab = Vocabulary(chunks + padding, {DOC: DOCS[DOC].title})
+    hits = [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(found)]
+    return compose(analyse(question), hits, vocab, DOCS, 0.2)
+
+
+STRENGTHS = ["Stability of leadership at senior level has enabled the council to deliver good services for most children.",
+             "Corporate parenting is a strength, with care leavers fully involved and listened to.",
+             "Peer reviews have shaped plans, and leaders have implemented recommendations for stronger practice.",
+             "Supervision and management oversight on case files have improved and are strong."]
+
+
+def test_a_lead_in_closing_its_passage_answers_with_the_items_in_the_passages_after_it():
+    chunks = _section("A number of strengths were identified in this domain:", STRENGTHS)
+    a = _compose_found("What strengths were identified?", chunks, [chunks[0], chunks[5], chunks[2]])
+    lead, *items = a.text.split("\n")
+    assert lead == "A number of strengths were identified in this domain [1]:", a.text
+    assert [i[:20] for i in items] == [f"- {s[:18]}" for s in STRENGTHS], a.text
+    assert [c.chunk_id for c in a.citations] == [f"{DOC}#{i}" for i in range(5)]  # each item cites its own passage
+
+
+def test_a_list_of_items_too_long_to_give_three_is_not_answered_as_a_list():
+    long_items = [f"{s} " + " ".join(["More detail on this area of practice follows here."] * 9) for s in STRENGTHS]
+    chunks = _section("A number of strengths were identified in this domain:", long_items)
+    a = _compose_found("What strengths were identified?", chunks, chunks)
+    assert "domain" not in a.text and "strength" in a.text, a.text  # the sentences that answer, not a lead-in to one item
+
+
+def test_a_lead_in_is_never_a_further_sentence():
+    chunks = _section("Several strengths of leaders were noted by inspectors in this domain:",
+                      [" ".join([s] * 8) for s in STRENGTHS])
+    a = _compose_found("What strengths of leaders did inspectors note?", chunks, chunks)
+    assert "domain" not in a.text, a.text

@@ -12,6 +12,8 @@ from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, con
     ("When was the report published?", "when"),
     ("What grade did leadership get in 2024?", "grade"),
     ("How did the 2017 grade compare with 2024?", "compare"),
+    ("How much money did the government give Croydon?", "money"),  # an amount, not any figure
+    ("How much funding went to early help?", "money"),
 ])
 def test_kind(text, kind):
     assert analyse(text).kind == kind
