@@ -51,9 +51,10 @@ RELATED = _index(GROUPS)
 
 
 def related(stems) -> dict[str, str]:
-    """Each stem the groups relate to the given ones -> the given stem that brought it."""
+    """Each stem the groups relate to the given ones -> the given stem that brought it (of two, the
+    first in sorted order: the same every run, whatever order a set of stems comes in)."""
     out: dict[str, str] = {}
-    for s in stems:
+    for s in sorted(stems):
         for r in RELATED.get(s, ()):
             out.setdefault(r, s)
     return out
