@@ -681,6 +681,29 @@ def _counted_list(q: Question, cands: list[Candidate]) -> Candidate | None:
     return listed if listed is not None and listed.names_list >= NAMED_LIST else None
 
 
+OVERVIEW_WORDS = 10  # fewer, and a sentence says where to look ("The report is included at Appendix 1"), not what happened
+
+
+def _tells(text: str) -> bool:
+    """A whole sentence that can tell a story: long enough, and ended (a headline or a lead-in is not)."""
+    return len(text.split()) >= OVERVIEW_WORDS and bool(re.search(r"[.!?][\"'”’)]*$", text.rstrip()))
+
+
+def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabulary, documents: dict[str, DocumentInfo]) -> Composed:
+    """"What happened in 2017?": for each document of the time (or about the name), the sentence
+    that best says what its title says it is about, oldest first; each is labelled with its year."""
+    chosen = []
+    for title, hits in per_doc:
+        cands = [c for c in score_candidates(title, hits, vocab, documents) if _tells(c.text)]
+        if cands:
+            chosen.append(cands[0])
+    if not chosen:
+        return Composed(refusal(documents, "Nothing in it matches the question."), [], True, 0.0)
+    chosen.sort(key=lambda c: documents[c.hit.chunk.doc].date if c.hit.chunk.doc in documents else "")
+    text, citations = render(chosen, documents, as_list=False)
+    return Composed(text, citations, False, min(c.score for c in chosen))
+
+
 @dataclass
 class Composed:
     text: str

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answer import Vocabulary, compose, doc_year
+from assistant.answer import Vocabulary, compose, compose_overview, doc_year
 from assistant.conversation import follow_up_words, last_answer, new_subject, resolve
 from assistant.embedding import Embedder
 from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
 from assistant.llm import client_from_settings
 from assistant.neighbours import WordNeighbours
-from assistant.questions import GRADE_SEARCH_WORDS, YEAR, Question, analyse, expand_query, stem
+from assistant.questions import GRADE_SEARCH_WORDS, YEAR, Question, analyse, content_words, expand_query, stem
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
 from assistant.store import IndexProblem, collection_dir, load_build, read_manifest, read_sources
@@ -166,6 +167,27 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
     return list(merged.values())[:k]
 
 
+def overview_documents(q: Question, documents: dict, vocab: Vocabulary, limit: int) -> list[str]:
+    """The documents a "What happened in 2017?" question asks about: of the years it names and
+    mentioning every name it gives, the newest `limit` of them, less rewrites of the others."""
+    names = {stem(w) for n in q.names for w in content_words(n)}
+    docs = [d for d, info in documents.items()
+            if (not q.years or doc_year(info) in q.years) and names <= vocab.doc_stems.get(d, set())]
+    docs = [d for d in docs if documents[d].derived_from not in docs]  # a rewrite of one of them tells it again
+    return sorted(docs, key=lambda d: documents[d].date, reverse=True)[:limit]
+
+
+def search_overview(retriever: HybridRetriever, docs: list[str], k: int) -> list[tuple[Question, list[Hit]]]:
+    """Each document searched for its own title: its passages that say what it is about."""
+    out = []
+    for doc in docs:
+        title = re.sub(r"\s*\(.*?\)", "", retriever.documents[doc].title)  # "(with the Ofsted report as Appendix A)": an aside
+        asked = analyse(title)
+        asked.summary = True  # its own summing-up ("In summary, progress has been made…") tells it best
+        out.append((asked, retriever.search(expand_query(title), k, docs={doc})))
+    return out
+
+
 def ask(question: str, history: list[dict] | None = None, collection: str | None = None,
         settings: Settings | None = None, mode: str = "hybrid", client=None) -> Answer:
     """Answer `question` from `collection` (None: the default corpus), with citations.
@@ -191,10 +213,17 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     if query != text:
         q.answered = last_answer(turns)
         q.about = new_subject(text)
-    hits = search(engine.retriever, q, settings.top_k, engine.vocab)
-    t1 = time.perf_counter()
-    composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,
-                       settings.max_answer_words, settings.max_list_words, settings.max_sentences)
+    overview = overview_documents(q, engine.documents, engine.vocab, settings.max_sentences) if q.overview else []
+    if overview:  # "What happened in 2017?": what each of that year's documents is about
+        per_doc = search_overview(engine.retriever, overview, settings.top_k)
+        hits = [h for _, found in per_doc for h in found]
+        t1 = time.perf_counter()
+        composed = compose_overview(per_doc, engine.vocab, engine.documents)
+    else:
+        hits = search(engine.retriever, q, settings.top_k, engine.vocab)
+        t1 = time.perf_counter()
+        composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,
+                           settings.max_answer_words, settings.max_list_words, settings.max_sentences)
     t2 = time.perf_counter()
     timings = {"retrieve": t1 - t0, "compose": t2 - t1}
     client = client or client_from_settings(settings)

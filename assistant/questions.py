@@ -121,6 +121,7 @@ class Question:
     future: bool = False  # "when is the next inspection due?": only a plan or an expectation answers
     change: bool = False  # "are fewer children missing school than before?": a finding of change answers
     graded: list[str] = field(default_factory=list)  # "what grade did the fostering service get?": fostering
+    overview: bool = False  # "What happened in 2017?": asks what the sources of a year (or about a name) tell, nothing narrower
 
     @property
     def typed(self) -> bool:
@@ -305,7 +306,22 @@ def _analyse(text: str) -> Question:
         change=bool(ASKS_CHANGE.search(low)),
         grade=bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low)),
         graded=graded_subject(t) if kind == "grade" else [],
+        overview=asks_overview(t, years, names),
     )
+
+
+# "What happened in 2017?", "Tell me about Camden": the whole story of a time or a name
+ASKS_OVERVIEW = re.compile(r"^\s*(?:and\s+)?(?:what\s+(?:happened|went\s+on|was\s+going\s+on|took\s+place|was\s+the\s+(?:story|news))|"
+                           r"tell\s+me\s+(?:about|what\s+happened)|(?:give\s+me\s+)?an?\s+overview\s+of)\b", re.I)
+OVERVIEW_WORDS = frozenset("happened going went took place story news tell overview".split())
+
+
+def asks_overview(text: str, years: list[int], names: list[str]) -> bool:
+    """Asks what happened and names nothing narrower than a year or a name ("…in 2017?", "…with Camden?")."""
+    if not ASKS_OVERVIEW.match(text) or not (years or names):
+        return False
+    named = {w.lower() for n in names for w in content_words(n)}
+    return all(YEAR.fullmatch(w) or w in MONTH_WORDS or w in OVERVIEW_WORDS or w in named for w in content_words(text))
 
 
 # What a grade question asks the grade of: "what grade did <the fostering service> get…",

@@ -71,6 +71,20 @@ def test_list_questions_get_the_list(settings):
         assert item.lower() in a.answer.lower()
 
 
+def test_what_happened_in_a_year_is_told_by_that_years_documents(settings):
+    a = ask("What happened in 2017?", settings=settings)
+    assert not a.abstained and "taken control" in a.answer, a.answer
+    assert [c.doc for c in a.citations] == [NEWS_2017]
+    both = ask("What happened in 2017 and 2019?", settings=settings)
+    assert both.answer.startswith("(2017)") and "(2019)" in both.answer and "peer support" in both.answer, both.answer
+    assert ask("What happened in 2021?", settings=settings).abstained  # no document of that year
+
+
+def test_what_happened_with_a_name_is_told_by_the_documents_naming_it(settings):
+    a = ask("What happened with Camden?", settings=settings)
+    assert [c.doc for c in a.citations] == [COMMUNITY_CARE] and "peer support" in a.answer, a.answer
+
+
 def test_comparison_gives_each_year(settings):
     a = ask("How did Croydon's Ofsted grade in 2017 compare with 2024?", settings=settings)
     assert "inadequate" in a.answer.lower() and "good" in a.answer.lower(), a.answer

@@ -376,3 +376,16 @@ def test_the_words_asking_for_faults_are_matched_by_a_fault_only_when_little_els
     assert polar_terms(analyse("What were the weaknesses found in Croydon?")) == {stem("weaknesses")}
     # the question names its subject: that is what the answer must match
     assert polar_terms(analyse("What positives did Ofsted pick out at the 2019 monitoring visit?")) == set()
+
+
+@pytest.mark.parametrize("text, overview", [
+    ("What happened in 2017?", True),
+    ("Tell me about 2018.", True),
+    ("What happened with Camden?", True),
+    ("And what happened in 2019?", True),
+    ("What happened at the 2018 monitoring visit?", False),  # a narrower subject: searched as asked
+    ("What happened to care leavers in 2024?", False),
+    ("What happened?", False),  # no time and no name: nothing to tell the story of
+])
+def test_asking_what_happened_in_a_year_or_with_a_name_asks_for_an_overview(text, overview):
+    assert analyse(text).overview is overview
