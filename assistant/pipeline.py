@@ -169,10 +169,13 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
 
 def overview_documents(q: Question, documents: dict, vocab: Vocabulary, limit: int) -> list[str]:
     """The documents a "What happened in 2017?" question asks about: of the years it names and
-    mentioning every name it gives, the newest `limit` of them, less rewrites of the others."""
+    mentioning every name it gives (in their titles, where some do), the newest `limit` of them, less
+    rewrites of the others."""
     names = {stem(w) for n in q.names for w in content_words(n)}
     docs = [d for d, info in documents.items()
             if (not q.years or doc_year(info) in q.years) and names <= vocab.doc_stems.get(d, set())]
+    titled = [d for d in docs if names <= {stem(w) for w in content_words(documents[d].title)}]
+    docs = titled if names and titled else docs  # Barnet's own reports, not Enfield's naming Barnet's partnership
     docs = [d for d in docs if documents[d].derived_from not in docs]  # a rewrite of one of them tells it again
     return sorted(docs, key=lambda d: documents[d].date, reverse=True)[:limit]
 

@@ -5,6 +5,10 @@ import re
 import pytest
 
 from assistant import ask
+from assistant.answer import Vocabulary
+from assistant.pipeline import overview_documents
+from assistant.questions import analyse
+from assistant.types import Chunk, DocumentInfo
 
 CABINET = "2024-12-croydon-cabinet-report-ofsted-outcome.txt"
 LETTER = "2018-10-ofsted-monitoring-letter.txt"
@@ -83,6 +87,19 @@ def test_what_happened_in_a_year_is_told_by_that_years_documents(settings):
 def test_what_happened_with_a_name_is_told_by_the_documents_naming_it(settings):
     a = ask("What happened with Camden?", settings=settings)
     assert [c.doc for c in a.citations] == [COMMUNITY_CARE] and "peer support" in a.answer, a.answer
+
+
+def test_what_happened_with_a_borough_is_told_by_the_reports_named_for_it():
+    titles = {"barnet-2019.pdf": "Ofsted inspection of Barnet children's services (2019)",
+              "enfield-2019.pdf": "Ofsted inspection of Enfield children's services (2019)"}
+    dates = {"barnet-2019.pdf": "2019-07-01", "enfield-2019.pdf": "2019-04-15"}
+    docs = {d: DocumentInfo(doc=d, title=t, date=dates[d]) for d, t in titles.items()}
+    chunks = [Chunk(id="barnet-2019.pdf#1", doc="barnet-2019.pdf", ref="¶1", text="Services in Barnet are good."),
+              Chunk(id="enfield-2019.pdf#1", doc="enfield-2019.pdf", ref="¶1", text="Enfield's team also covers Barnet.")]
+    vocab = Vocabulary(chunks, titles)
+    assert overview_documents(analyse("What happened with Barnet?"), docs, vocab, 3) == ["barnet-2019.pdf"]
+    assert overview_documents(analyse("What happened in 2019?"), docs, vocab, 2) == ["barnet-2019.pdf", "enfield-2019.pdf"]
+    assert overview_documents(analyse("What happened in 2019?"), docs, vocab, 1) == ["barnet-2019.pdf"]  # the newest
 
 
 def test_comparison_gives_each_year(settings):
