@@ -601,11 +601,14 @@ def _with_marker(sentence: str, n: int) -> str:
 ITEM_NUMBER = re.compile(r"^(?:\(\d{4}\)\s*)?\d{1,2}[.)]\s+")  # "1. " before a list item: the bullet says it
 
 
-def render(chosen: list[Candidate], documents: dict[str, DocumentInfo], as_list: bool) -> tuple[str, list[Citation]]:
+def render(chosen: list[Candidate], documents: dict[str, DocumentInfo], as_list: bool,
+           dated: bool = False) -> tuple[str, list[Citation]]:
+    """The answer text with its [n] markers, each sentence labelled with its source's year when the
+    sources are of several years, or when `dated` (the sentence's own time needs its year)."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     years = {doc_year(documents.get(c.hit.chunk.doc)) for c in chosen}
-    label_years = len(years - {None}) > 1
+    label_years = dated or len(years - {None}) > 1
     parts = []
     for c in chosen:
         chunk = c.hit.chunk
@@ -737,7 +740,9 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
             chosen = chosen[: max(1, max_sentences - 1)] + [other[0]]
     whole_list = len({c.hit.chunk.id for c in chosen}) == 1 and _is_lead_in(chosen[0].text)
     as_list = len(chosen) >= 3 and (q.kind == "list" or whole_list)
-    text, citations = render(chosen, documents, as_list)
+    # "When did Camden start helping?" "…replaces one made in January": January of the source's year
+    dated = q.kind == "when" and not YEAR.search(chosen[0].text)
+    text, citations = render(chosen, documents, as_list, dated)
     verdict = grade_verdict(q.text, chosen[0].text) if q.kind == "grade" else ""
     if verdict:
         text = f"{verdict}: {text}"

@@ -352,3 +352,12 @@ def test_a_lead_in_is_never_a_further_sentence():
                       [" ".join([s] * 8) for s in STRENGTHS])
     a = _compose_found("What strengths of leaders did inspectors note?", chunks, chunks)
     assert "domain" not in a.text, a.text
+
+
+def test_a_time_without_its_year_is_told_with_the_year_of_its_source():
+    a = answer("When does the new director take up the post?",
+               "The new director has been appointed and takes up the post in December.")
+    assert a.text.startswith("(2024) The new director"), a.text  # December of the report's year
+    dated = answer("When does the new director take up the post?",
+                   "The new director takes up the post in December 2024.")
+    assert dated.text.startswith("The new director"), dated.text  # its own year says it
