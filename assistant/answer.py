@@ -462,6 +462,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             continue  # asked for a name, a date or a figure: more sentences must give one too
         if q.polarity in {"negative", "positive"} and q.kind != "yesno" and c.typed < min(best.typed, 0.8):
             continue  # "what went wrong?": more sentences must find faults too (a yes/no is also answered by the contrary)
+        if q.answered and _similar(c.text, q.answered):
+            continue  # said just before: a follow-up's further sentence must add to it
         if not q.typed and _about_the_document(c, asks_method):
             continue  # the best sentence may say what the letter covers; a further one adds nothing
         if not _adds_to(c, chosen, max_words - words):
@@ -637,13 +639,16 @@ def render(chosen: list[Candidate], documents: dict[str, DocumentInfo], as_list:
     return " ".join(parts), citations
 
 
+CANNOT_ANSWER = "I can't find an answer to that in this collection."  # how every refusal begins
+
+
 def refusal(documents: dict[str, DocumentInfo], reason: str = "") -> str:
     infos = sorted(documents.values(), key=lambda d: d.date, reverse=True)
     covered = "; ".join(f"{d.title} ({d.date[:4]})" if d.date else d.title for d in infos[:5])
     more = f", and {len(infos) - 5} more" if len(infos) > 5 else ""
     why = f" {reason}" if reason else ""
     count = f"{len(infos)} document{'' if len(infos) == 1 else 's'}"
-    return f"I can't find an answer to that in this collection.{why} It covers {count}: {covered}{more}."
+    return f"{CANNOT_ANSWER}{why} It covers {count}: {covered}{more}."
 
 
 def _passage_is_about(c: Candidate, words: list[str]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer import CANNOT_ANSWER
 from assistant.chunking import split_sentences
 from assistant.questions import LATEST_WORDS, NAME, YEAR, analyse, content_words, has_person_name, new_proper_nouns, stem
 
@@ -78,9 +79,12 @@ def last_person(history: list[dict] | None) -> str:
 
 
 def last_answer(history: list[dict] | None) -> str:
-    """The first sentence of the assistant's last answer, without citation markers or year labels."""
+    """The first sentence of the assistant's last answer, without citation markers or year labels
+    ("" after a refusal: it answered nothing that a follow-up could mean)."""
     for turn in reversed(history or []):
         if isinstance(turn, dict) and turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
+            if turn["content"].startswith(CANNOT_ANSWER):
+                return ""
             text = re.sub(r"\s*\[\d+\]|^\s*[-•]\s*|\(\d{4}\)\s*", " ", turn["content"]).strip()
             first = (split_sentences(text.split("\n", 1)[0]) or [""])[0]
             return " ".join(first.split()[:30]).rstrip(" .")
@@ -136,6 +140,8 @@ def _replace_years(text: str, years: list[str]) -> str:
 def new_subject(question: str) -> list[str]:
     """The words of "what about X?" / "and for X?" / "the same for X?": a new subject, which
     an answer must be about (not "and who led it?", "compared with 2017?")."""
+    if ORDINAL.search(question):
+        return []  # "and the last one?": the item it points at is the question's subject already
     rest, m = question, ELLIPSIS.match(question)
     while m and m.end():  # "and what about…"
         rest = rest[m.end():]
@@ -155,10 +161,34 @@ def follow_up_words(question: str) -> str:
     return ONE.sub(lambda m: m.group(1), PRONOUN.sub(" ", rest))
 
 
+# "Tell me more about the first one": an item of the list just given
+ORDINAL = re.compile(r"\bthe (first|second|third|fourth|fifth|last) (?:one|item|point|area|recommendation|thing|of (?:these|those|them))\b", re.I)
+ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+
+
+def listed_item(question: str, history: list[dict] | None) -> str:
+    """The item that "the second one" points at in the latest list the assistant gave (a question
+    about the first item may come between), without its citation, or ""."""
+    m = ORDINAL.search(question)
+    if not m:
+        return ""
+    for turn in reversed(history or []):
+        content = turn.get("content") if isinstance(turn, dict) and turn.get("role") == "assistant" else None
+        items = [re.sub(r"\s*\[\d+\]|^\s*-\s*|\(\d{4}\)\s*", " ", ln).strip(" .")
+                 for ln in (content or "").splitlines() if ln.lstrip().startswith("- ")]
+        if items:
+            n = ORDINALS[m.group(1).lower()]
+            return " ".join(items[n].split()) if n < len(items) else ""
+    return ""
+
+
 def resolve(question: str, history: list[dict] | None) -> str:
     """The question as it should be searched, self-contained."""
     previous = last_user_question(history)
     question = question.strip()
+    item = listed_item(question, history)
+    if item:  # "Tell me more about the first one": that item says what is asked about
+        return ORDINAL.sub(lambda m: item, question, count=1)
     answered = last_answer(history)
     refers = refers_back(question, answered)
     if not previous or not (is_follow_up(question) or refers):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import Vocabulary, compose, compose_overview, doc_year
-from assistant.conversation import follow_up_words, last_answer, new_subject, resolve
+from assistant.conversation import follow_up_words, last_answer, listed_item, new_subject, resolve
 from assistant.embedding import Embedder
 from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
@@ -214,7 +214,7 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     query = resolve(text, turns)
     q = analyse(query, follow_up_words(text) if query != text else "")
     if query != text:
-        q.answered = last_answer(turns)
+        q.answered = listed_item(text, turns) or last_answer(turns)  # "the first one": its item is said already
         q.about = new_subject(text)
     overview = overview_documents(q, engine.documents, engine.vocab, settings.max_sentences) if q.overview else []
     if overview:  # "What happened in 2017?": what each of that year's documents is about

@@ -361,3 +361,14 @@ def test_a_time_without_its_year_is_told_with_the_year_of_its_source():
     dated = answer("When does the new director take up the post?",
                    "The new director takes up the post in December 2024.")
     assert dated.text.startswith("The new director"), dated.text  # its own year says it
+
+
+def test_a_follow_ups_further_sentence_does_not_say_again_what_was_just_said():
+    chunks = [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="Waiting time for early help support."),
+              Chunk(id=f"{DOC}#2", doc=DOC, ref="¶2", text="Some children wait too long for early help support to begin.")]
+    q = analyse("And waiting time for early help support?")
+    q.answered = "Waiting time for early help support"
+    padding = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=t) for i, t in enumerate(FILLER)]
+    hits = [Hit(chunk=c, score=1.0, dense=0.6) for c in chunks]
+    a = compose(q, hits, Vocabulary(chunks + padding, {DOC: DOCS[DOC].title}), DOCS, 0.2)
+    assert a.text.startswith("Some children wait too long") and "support [" not in a.text.split("[1]", 1)[1], a.text

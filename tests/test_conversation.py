@@ -93,3 +93,23 @@ def test_a_follow_up_after_a_follow_up_takes_one_level_of_context_not_every_earl
     q = resolve("What did they say about out-of-hours services?", history)
     assert q.startswith("What did they say about out-of-hours services (led the inspection")
     assert q.count("(") == 1 and "2017" not in q, q  # the comparison two turns back is not asked again
+
+
+LIST_ANSWER = ("Inspectors made four recommendations for improvement [1]:\n- Services to children out of hours [1].\n"
+               "- Consistency of practitioners for children and families [1].\n- Waiting time for early help support [1].")
+
+
+def test_the_first_one_is_the_first_item_of_the_list_just_given():
+    history = turns("What are the areas for improvement?", LIST_ANSWER)
+    assert resolve("Tell me more about the first one.", history) == "Tell me more about Services to children out of hours."
+    assert new_subject("And the last one?") == []  # its subject is the item, not "one"
+    # an answer about the first item comes between: "the last one" is still the list's
+    later = history + turns("Tell me more about the first one.", "There is insufficient staff capacity out of hours [1].")
+    assert resolve("And the last one?", later) == "And Waiting time for early help support?"
+
+
+def test_a_refusal_is_no_answer_a_follow_up_can_mean():
+    history = turns("What did the 2024 report say about youth offending?",
+                    "I can't find an answer to that in this collection. It covers 5 documents: Cabinet report (2024).")
+    assert last_answer(history) == ""
+    assert "can't find" not in resolve("Why was that?", history)

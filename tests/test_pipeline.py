@@ -102,6 +102,15 @@ def test_what_happened_with_a_borough_is_told_by_the_reports_named_for_it():
     assert overview_documents(analyse("What happened in 2019?"), docs, vocab, 1) == ["barnet-2019.pdf"]  # the newest
 
 
+def test_the_first_one_after_a_list_is_answered_about_its_first_item(settings):
+    first = ask("What needs to improve according to the 2024 inspection?", settings=settings)
+    history = [{"role": "user", "content": "What needs to improve according to the 2024 inspection?"},
+               {"role": "assistant", "content": first.answer}]
+    a = ask("Tell me more about the first one.", history, settings=settings)
+    assert "out of hours" in a.query and "out of hours" in a.answer.replace("-", " "), (a.query, a.answer)
+    assert not a.answer.startswith("Services to children out of hours"), a.answer  # more than the item said again
+
+
 def test_comparison_gives_each_year(settings):
     a = ask("How did Croydon's Ofsted grade in 2017 compare with 2024?", settings=settings)
     assert "inadequate" in a.answer.lower() and "good" in a.answer.lower(), a.answer
