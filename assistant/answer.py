@@ -440,7 +440,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if q.kind in {"who", "what", "entity"} and _is_list_item(best):
         return _whole_list(best, max_list_words)  # "who was given feedback?": all of those listed
     # "A number of strengths were identified:" says nothing without the items it leads into
-    cands = [c for c in cands if not _is_lead_in(c.text)] or cands
+    # (unless it holds what was asked for: "Inspectors made four recommendations:" answers "how many?")
+    cands = [c for c in cands if not _is_lead_in(c.text) or q.typed and c.typed == 1.0] or cands
     best = cands[0]
     if q.kind == "compare" or len(set(q.years)) >= 2 and q.kind != "when":  # "when, between 2020 and 2024?" asks for one time
         return _compare(q, cands, max_words, max_sentences)

@@ -295,7 +295,8 @@ def _analyse(text: str) -> Question:
         text=t,
         kind=kind,
         years=years,
-        latest=bool(LATEST_WORDS.search(low)),
+        # "Is Croydon outstanding?": a grade asked of in the present, with no year, is the current one
+        latest=bool(LATEST_WORDS.search(low)) or kind == "grade" and not years and bool(PRESENT.search(main)) and not PAST.search(main),
         terms=content_words(t),
         names=[n for n in names if n and n.lower() not in STOPWORDS and n.lower() not in MONTH_WORDS],
         focus=wh_focus(t) or (compared_subject(main) if kind == "compare" else []),
@@ -322,6 +323,10 @@ def asks_overview(text: str, years: list[int], names: list[str]) -> bool:
         return False
     named = {w.lower() for n in names for w in content_words(n)}
     return all(YEAR.fullmatch(w) or w in MONTH_WORDS or w in OVERVIEW_WORDS or w in named for w in content_words(text))
+
+
+PRESENT = re.compile(r"\b(?:is|are|does|do|has|have)\b", re.I)
+PAST = re.compile(r"\b(?:was|were|did|had|been)\b", re.I)
 
 
 # What a grade question asks the grade of: "what grade did <the fostering service> get…",

@@ -111,6 +111,17 @@ def test_the_first_one_after_a_list_is_answered_about_its_first_item(settings):
     assert not a.answer.startswith("Services to children out of hours"), a.answer  # more than the item said again
 
 
+def test_a_lead_in_holding_the_figure_asked_for_answers_how_many(settings):
+    a = ask("How many recommendations did Ofsted make in 2024?", settings=settings)
+    assert "four recommendations" in a.answer, a.answer
+
+
+def test_a_grade_asked_of_in_the_present_is_the_newest_grade(settings):
+    a = ask("Is Croydon outstanding?", settings=settings)
+    assert a.answer.startswith("No") and "good" in a.answer.lower(), a.answer
+    assert a.citations[0].doc == CABINET
+
+
 def test_comparison_gives_each_year(settings):
     a = ask("How did Croydon's Ofsted grade in 2017 compare with 2024?", settings=settings)
     assert "inadequate" in a.answer.lower() and "good" in a.answer.lower(), a.answer

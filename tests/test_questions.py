@@ -389,3 +389,14 @@ def test_the_words_asking_for_faults_are_matched_by_a_fault_only_when_little_els
 ])
 def test_asking_what_happened_in_a_year_or_with_a_name_asks_for_an_overview(text, overview):
     assert analyse(text).overview is overview
+
+
+@pytest.mark.parametrize("text, latest", [
+    ("Is Croydon outstanding?", True),  # asked in the present: the grade it has now
+    ("What grade does Croydon have?", True),
+    ("What grade did Croydon get?", False),
+    ("Was Croydon rated inadequate?", False),
+    ("Is Croydon rated good in 2018?", False),  # a year is named
+])
+def test_a_grade_asked_of_in_the_present_asks_for_the_latest(text, latest):
+    assert analyse(text).latest is latest
