@@ -198,7 +198,10 @@ def resolve(question: str, history: list[dict] | None) -> str:
     idx = max(i for i, t in enumerate(earlier) if t.get("role") == "user" and str(t.get("content", "")).strip() == previous)
     prev = resolve(previous, earlier[:idx]).rstrip(" ?.!")
     if prev.endswith(")"):  # the earlier follow-up's own context: one level is enough, or the query grows each turn
-        prev = prev.split(" (", 1)[0]
+        prev, context = prev.split(" (", 1)
+        years = set(YEAR.findall(context))
+        if len(years) == 1 and not YEAR.search(prev):  # "…(led the 2024 inspection…)": still 2024 (a comparison's two years are not)
+            prev = f"{prev} in {years.pop()}"
     new_years = YEAR.findall(question)
     if LATEST_WORDS.search(question):
         prev = " ".join(YEAR.sub("", prev).split())  # "now" replaces the year asked before

@@ -113,3 +113,10 @@ def test_a_refusal_is_no_answer_a_follow_up_can_mean():
                     "I can't find an answer to that in this collection. It covers 5 documents: Cabinet report (2024).")
     assert last_answer(history) == ""
     assert "can't find" not in resolve("Why was that?", history)
+
+
+def test_a_follow_up_after_a_follow_up_keeps_the_year_of_the_context_it_cuts():
+    history = (turns("Who led the 2024 inspection?", "Lead inspector: Christine Kennet [1].")
+               + turns("When did it take place?", "A full standard ILACS (inspecting local authority children's services) "
+                                                   "inspection took place between the 14th and 25th October 2024 [1]."))
+    assert "2024" in resolve("What did they find about care leavers?", history)
