@@ -78,6 +78,9 @@ def last_person(history: list[dict] | None) -> str:
     return ""
 
 
+ANSWER_MARKS = re.compile(r"\s*\[\d+\]|^\s*[-•]\s*|\(\d{4}\)\s*")  # citation markers, a list's bullet, year labels
+
+
 def last_answer(history: list[dict] | None) -> str:
     """The first sentence of the assistant's last answer, without citation markers or year labels
     ("" after a refusal: it answered nothing that a follow-up could mean)."""
@@ -85,7 +88,7 @@ def last_answer(history: list[dict] | None) -> str:
         if isinstance(turn, dict) and turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
             if turn["content"].startswith(CANNOT_ANSWER):
                 return ""
-            text = re.sub(r"\s*\[\d+\]|^\s*[-•]\s*|\(\d{4}\)\s*", " ", turn["content"]).strip()
+            text = ANSWER_MARKS.sub(" ", turn["content"]).strip()
             first = (split_sentences(text.split("\n", 1)[0]) or [""])[0]
             return " ".join(first.split()[:30]).rstrip(" .")
         if isinstance(turn, dict) and turn.get("role") == "user":
@@ -174,7 +177,7 @@ def listed_item(question: str, history: list[dict] | None) -> str:
         return ""
     for turn in reversed(history or []):
         content = turn.get("content") if isinstance(turn, dict) and turn.get("role") == "assistant" else None
-        items = [re.sub(r"\s*\[\d+\]|^\s*-\s*|\(\d{4}\)\s*", " ", ln).strip(" .")
+        items = [ANSWER_MARKS.sub(" ", ln).strip(" .")
                  for ln in (content or "").splitlines() if ln.lstrip().startswith("- ")]
         if items:
             n = ORDINALS[m.group(1).lower()]
