@@ -387,6 +387,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     if q.latest and not q.years and q.kind == "grade":
         # "Is it still rated inadequate?": the newest verdict answers, whatever older ones said.
         cands = [c for c in cands if c.year == newest and c.typed == 1.0] + [c for c in cands if not (c.year == newest and c.typed == 1.0)]
+    if q.answered and q.kind == "why":  # "Why?" is never answered by what was just said: that is what it asks about
+        cands = [c for c in cands if not _similar(c.text, q.answered)]
     if q.years and q.kind != "compare":  # a question about a year is answered from that year, or not at all
         cands = [c for c in cands if c.on_year] or cands
     return cands

@@ -372,3 +372,14 @@ def test_a_follow_ups_further_sentence_does_not_say_again_what_was_just_said():
     hits = [Hit(chunk=c, score=1.0, dense=0.6) for c in chunks]
     a = compose(q, hits, Vocabulary(chunks + padding, {DOC: DOCS[DOC].title}), DOCS, 0.2)
     assert a.text.startswith("Some children wait too long") and "support [" not in a.text.split("[1]", 1)[1], a.text
+
+
+def test_why_after_an_answer_is_not_answered_by_saying_it_again():
+    chunks = [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="Inspectors rated child protection services and leadership as inadequate."),
+              Chunk(id=f"{DOC}#2", doc=DOC, ref="¶2", text="Leadership was weak because managers did not oversee the work of social workers.")]
+    q = analyse("Why (rated leadership: Inspectors rated child protection services and leadership as inadequate)?", "Why?")
+    q.answered = "Inspectors rated child protection services and leadership as inadequate"
+    padding = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=t) for i, t in enumerate(FILLER)]
+    hits = [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(chunks)]
+    a = compose(q, hits, Vocabulary(chunks + padding, {DOC: DOCS[DOC].title}), DOCS, 0.2)
+    assert a.text.startswith("Leadership was weak because"), a.text
