@@ -278,7 +278,9 @@ def _analyse(text: str) -> Question:
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"
     elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow did \w+ (?:do|fare)\b", main) or re.search(
-            r"^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?:inadequate|outstanding|requires? improvement)\b", main):  # "is it still inadequate?"
+            r"^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?:inadequate|outstanding|requires? improvement)\b"
+            # "Is Croydon good now?": a verdict asked for when the question ends on it (not "is the support good for…")
+            r"|^\s*(?:and\s+)?(?:is|are|was|were)\b.*\bgood(?:\s+(?:now|today|still|any ?more|in (?:19|20)\d\d))?\s*[?.!]*\s*$", main):  # "is it still inadequate?"
         # "Did any of the judgement areas fall short?": the grades, all of them
         kind = "list" if re.search(r"\b(?:judgement|judgment|graded)?\s*(?:areas|grades|ratings|judgements|judgments)\b", main) else "grade"
     elif LIST_WORDS.search(main):

@@ -14,6 +14,9 @@ from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, con
     ("How did the 2017 grade compare with 2024?", "compare"),
     ("How much money did the government give Croydon?", "money"),  # an amount, not any figure
     ("How much funding went to early help?", "money"),
+    ("Is Croydon good?", "grade"),  # ends on a verdict: answered yes or no with the grade
+    ("Are Croydon's children's services good now?", "grade"),
+    ("Is the support good for care leavers who move away?", "yesno"),  # "good" in passing
 ])
 def test_kind(text, kind):
     assert analyse(text).kind == kind
