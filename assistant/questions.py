@@ -279,8 +279,9 @@ def _analyse(text: str) -> Question:
         kind = "compare"
     elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow did \w+ (?:do|fare)\b", main) or re.search(
             r"^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?:inadequate|outstanding|requires? improvement)\b"
-            # "Is Croydon good now?": a verdict asked for when the question ends on it (not "is the support good for…")
-            r"|^\s*(?:and\s+)?(?:is|are|was|were)\b.*\bgood(?:\s+(?:now|today|still|any ?more|in (?:19|20)\d\d))?\s*[?.!]*\s*$", main):  # "is it still inadequate?"
+            # "Is Croydon good now?": a verdict asked for when the question ends on it (not "is the support good for…",
+            # nor "were the plans any good?", which asks about their quality)
+            r"|^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?<!any\s)(?<!much\s)(?<!no\s)(?<!very\s)(?<!so\s)good(?:\s+(?:now|today|still|any ?more|in (?:19|20)\d\d))?\s*[?.!]*\s*$", main):  # "is it still inadequate?"
         # "Did any of the judgement areas fall short?": the grades, all of them
         kind = "list" if re.search(r"\b(?:judgement|judgment|graded)?\s*(?:areas|grades|ratings|judgements|judgments)\b", main) else "grade"
     elif LIST_WORDS.search(main):

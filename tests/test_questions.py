@@ -17,6 +17,7 @@ from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, con
     ("Is Croydon good?", "grade"),  # ends on a verdict: answered yes or no with the grade
     ("Are Croydon's children's services good now?", "grade"),
     ("Is the support good for care leavers who move away?", "yesno"),  # "good" in passing
+    ("Were care plans for children any good in 2024?", "yesno"),  # their quality, not a grade
 ])
 def test_kind(text, kind):
     assert analyse(text).kind == kind
