@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
+from assistant.loaders.structure import ends_sentence
 from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, grade_verdict, polar_terms, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
@@ -692,12 +693,12 @@ def _counted_list(q: Question, cands: list[Candidate]) -> Candidate | None:
     return listed if listed is not None and listed.names_list >= NAMED_LIST else None
 
 
-OVERVIEW_WORDS = 10  # fewer, and a sentence says where to look ("The report is included at Appendix 1"), not what happened
+MIN_OVERVIEW_WORDS = 10  # fewer, and a sentence says where to look ("The report is included at Appendix 1"), not what happened
 
 
 def _tells(text: str) -> bool:
     """A whole sentence that can tell a story: long enough, and ended (a headline or a lead-in is not)."""
-    return len(text.split()) >= OVERVIEW_WORDS and bool(re.search(r"[.!?][\"'”’)]*$", text.rstrip()))
+    return len(text.split()) >= MIN_OVERVIEW_WORDS and ends_sentence(text)
 
 
 def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabulary, documents: dict[str, DocumentInfo]) -> Composed:
@@ -710,7 +711,7 @@ def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabular
             chosen.append(cands[0])
     if not chosen:
         return Composed(refusal(documents, "Nothing in it matches the question."), [], True, 0.0)
-    chosen.sort(key=lambda c: documents[c.hit.chunk.doc].date if c.hit.chunk.doc in documents else "")
+    chosen.sort(key=lambda c: documents[c.hit.chunk.doc].date)  # the documents asked about are the collection's own
     text, citations = render(chosen, documents, as_list=False)
     return Composed(text, citations, False, min(c.score for c in chosen))
 
