@@ -363,6 +363,13 @@ def test_a_time_without_its_year_is_told_with_the_year_of_its_source():
     assert dated.text.startswith("The new director"), dated.text  # its own year says it
 
 
+def test_a_when_question_is_answered_by_one_time_not_by_other_dated_sentences():
+    a = answer("When does the permanent director take up the post?",
+               "A permanent director has been appointed and takes up the post in December 2024.",
+               "The permanent director post was advertised in May 2024 and interviews took place in June 2024.")
+    assert a.text.startswith("A permanent director") and len(a.citations) == 1, a.text
+
+
 def test_a_follow_ups_further_sentence_does_not_say_again_what_was_just_said():
     chunks = [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="Waiting time for early help support."),
               Chunk(id=f"{DOC}#2", doc=DOC, ref="¶2", text="Some children wait too long for early help support to begin.")]
