@@ -596,6 +596,8 @@ DEPUTY = r"(?:deputy|assistant|vice)"
 SECOND_IN_COMMAND = re.compile(rf"^\W*(?:the\s+)?{DEPUTY}[- ]", re.I)  # "Deputy lead inspector: …"
 
 
+RELATIVE_TIME = re.compile(r"\b(?:last|previous|this|next|the following|the same) (?:year|month|week|spring|summer|autumn|winter)\b|"
+                           r"\b(?:a|one|two|three|\d+) (?:years?|months?|weeks?) (?:ago|earlier|before|later)\b|\bthe year before\b", re.I)
 TIED_TO_EVENT = re.compile(r"\b(?:with the|when|after|following|once|until|upon|as soon as|by the time)\b", re.I)
 
 
@@ -623,8 +625,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         said = {stem(w) for w in re.findall(r"[\w'’-]+", sentence)}
         if dates:
             return 0.5 if event and not event & said else 1.0  # a date, but of something else
-        if re.search(rf"\b{MONTHS}\b", sentence):
-            return 0.7
+        if re.search(rf"\b{MONTHS}\b", sentence) or RELATIVE_TIME.search(sentence):
+            return 0.7  # "in December", "last year": a time, whose year the answer's source gives
         # "When did her involvement end?" / "…involvement will end with the new order": the time is an event
         return 0.7 if event and event <= said and TIED_TO_EVENT.search(sentence) else 0.0
     if q.kind == "age":

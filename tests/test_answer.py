@@ -370,6 +370,13 @@ def test_a_when_question_is_answered_by_one_time_not_by_other_dated_sentences():
     assert a.text.startswith("A permanent director") and len(a.citations) == 1, a.text
 
 
+def test_a_time_said_relative_to_the_source_answers_when_and_is_told_with_its_year():
+    a = answer("When did the council identify the need for improvements?",
+               "The 2020 inspection report identified areas for improvement in help and protection.",
+               "We identified the need for improvements last year, but the changes have not had the impact we wanted.")
+    assert a.text.startswith("(2024) We identified the need for improvements last year"), a.text
+
+
 def test_a_follow_ups_further_sentence_does_not_say_again_what_was_just_said():
     chunks = [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="Waiting time for early help support."),
               Chunk(id=f"{DOC}#2", doc=DOC, ref="¶2", text="Some children wait too long for early help support to begin.")]
