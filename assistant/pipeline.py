@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answer import Vocabulary, compose, compose_overview, doc_year
+from assistant.answer import Composed, Vocabulary, compose, compose_overview, doc_year
 from assistant.conversation import follow_up_words, last_answer, listed_item, new_subject, resolve
 from assistant.embedding import Embedder
 from assistant.generate import stream_generate
@@ -203,14 +203,10 @@ def ask(question: str, history: list[dict] | None = None, collection: str | None
     return final
 
 
-def ask_stream(question: str, history: list[dict] | None = None, collection: str | None = None,
-               settings: Settings | None = None, mode: str = "hybrid", client=None):
-    """Like ask(), but yields the verified answer text as a language model writes it, then the Answer."""
-    settings = settings or load_settings()
-    text = clean_question(question, settings)
-    engine = load_engine(collection, settings, mode)
+def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings) -> tuple[str, list[Hit], Composed, float]:
+    """The extractive answer to `text` in the conversation `turns`: the query searched, the passages
+    found, the composed answer and the seconds the search took."""
     t0 = time.perf_counter()
-    turns = clean_history(history, settings)
     query = resolve(text, turns)
     q = analyse(query, follow_up_words(text) if query != text else "")
     if query != text:
@@ -220,15 +216,39 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     if overview:  # "What happened in 2017?": what each of that year's documents is about
         per_doc = search_overview(engine.retriever, overview, settings.top_k)
         hits = [h for _, found in per_doc for h in found]
-        t1 = time.perf_counter()
-        composed = compose_overview(per_doc, engine.vocab, engine.documents)
-    else:
-        hits = search(engine.retriever, q, settings.top_k, engine.vocab)
-        t1 = time.perf_counter()
-        composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,
-                           settings.max_answer_words, settings.max_list_words, settings.max_sentences)
+        searched = time.perf_counter() - t0
+        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents), searched
+    hits = search(engine.retriever, q, settings.top_k, engine.vocab)
+    searched = time.perf_counter() - t0
+    composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,
+                       settings.max_answer_words, settings.max_list_words, settings.max_sentences)
+    return query, hits, composed, searched
+
+
+def before_last_question(turns: list[dict]) -> list[dict]:
+    """The conversation as it stood before its last question was asked."""
+    asked = [i for i, t in enumerate(turns) if t["role"] == "user"]
+    return turns[: asked[-1]] if asked else []
+
+
+def ask_stream(question: str, history: list[dict] | None = None, collection: str | None = None,
+               settings: Settings | None = None, mode: str = "hybrid", client=None):
+    """Like ask(), but yields the verified answer text as a language model writes it, then the Answer."""
+    settings = settings or load_settings()
+    text = clean_question(question, settings)
+    engine = load_engine(collection, settings, mode)
+    t0 = time.perf_counter()
+    turns = clean_history(history, settings)
+    query, hits, composed, searched = answer_from(text, turns, engine, settings)
+    earlier = before_last_question(turns)
+    if composed.abstained and query != text and any(t["role"] == "user" for t in earlier):
+        # "Who carried it out?" then "What about care leavers?": it may follow on from the question before
+        retry = answer_from(text, earlier, engine, settings)
+        if not retry[2].abstained:
+            query, hits, composed, more = retry
+            searched += more
     t2 = time.perf_counter()
-    timings = {"retrieve": t1 - t0, "compose": t2 - t1}
+    timings = {"retrieve": searched, "compose": t2 - t0 - searched}
     client = client or client_from_settings(settings)
     if client is not None:
         for item in stream_generate(query, hits, engine.documents, settings, client, composed):

@@ -204,6 +204,17 @@ def test_a_question_about_now_is_answered_from_the_newest_source(settings):
     assert a.citations[0].doc == CABINET and "good" in a.citations[0].text.lower()
 
 
+def test_a_new_subject_after_a_side_question_follows_on_from_the_question_before(settings):
+    history = [{"role": "user", "content": "What did Ofsted find in the 2018 monitoring visit?"},
+               {"role": "assistant", "content": "Senior managers need to ensure that progress is consistent for all children [1]."},
+               {"role": "user", "content": "Who carried it out?"},
+               {"role": "assistant", "content": "The inspectors were Louise Hocking and Anne Waterman [1]."}]
+    a = ask("What about care leavers?", history=history, settings=settings)
+    # "Who carried it out — care leavers?" answers nothing; what was found about them in 2018 does
+    assert not a.abstained and "find" in a.query and "2018" in a.query, a.query
+    assert "care leavers" in a.answer and all(c.doc.startswith("2018") for c in a.citations), a.answer
+
+
 def test_a_follow_up_to_another_year_refuses_when_that_year_gives_no_figure(settings):
     history = [{"role": "user", "content": "What was the agency rate in 2019?"},
                {"role": "assistant", "content": "An agency rate of 41% [1]."}]
