@@ -35,6 +35,7 @@ GROUPS = [
     "breakdown breakdowns disruption disruptions disrupted",
     "often frequently frequent rarely rare",
     "talk talked talking language terminology wording",
+    "helped helping assistance assist assisted",
 ]
 
 

@@ -215,6 +215,11 @@ def test_a_new_subject_after_a_side_question_follows_on_from_the_question_before
     assert "care leavers" in a.answer and all(c.doc.startswith("2018") for c in a.citations), a.answer
 
 
+def test_which_council_helped_is_answered_by_the_one_giving_assistance(settings):
+    a = ask("Which council helped Croydon?", settings=settings)
+    assert "Camden" in a.answer.split("[1]")[0], a.answer
+
+
 def test_a_follow_up_to_another_year_refuses_when_that_year_gives_no_figure(settings):
     history = [{"role": "user", "content": "What was the agency rate in 2019?"},
                {"role": "assistant", "content": "An agency rate of 41% [1]."}]

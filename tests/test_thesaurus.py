@@ -33,3 +33,7 @@ def test_a_word_two_asked_words_bring_stands_for_the_same_one_in_any_order():
     # run (a set's order changes between runs, and with it the answer did)
     asked = [stem("turnover"), stem("caseloads")]
     assert related(asked)[stem("workforce")] == related(asked[::-1])[stem("workforce")]
+
+
+def test_help_given_is_written_as_assistance():
+    assert stem("assistance") in related({stem("helped")})
