@@ -390,6 +390,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         cands = [c for c in cands if c.year == newest and c.typed == 1.0] + [c for c in cands if not (c.year == newest and c.typed == 1.0)]
     if q.answered and q.kind == "why":  # "Why?" is never answered by what was just said: that is what it asks about
         cands = [c for c in cands if not _similar(c.text, q.answered)]
+    if q.item:  # nor is "How were things for the first group?" by the list just given, which named the group
+        item = _words(q.item)
+        cands = [c for c in cands if not (_is_list_item(c) and any(_words(ln) == item for ln in _list_lines(c.hit.chunk)))]
     if q.years and q.kind != "compare":  # a question about a year is answered from that year, or not at all
         cands = [c for c in cands if c.on_year] or cands
     return cands
@@ -410,6 +413,10 @@ def _similar(a: str, b: str) -> bool:
     opening = a.lower().split()[:SAME_OPENING]
     return (bool(sa and sb) and len(sa & sb) / len(sa | sb) > 0.6
             or len(opening) == SAME_OPENING and opening == b.lower().split()[:SAME_OPENING])
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
 
 
 def _list_lines(chunk: Chunk) -> list[str]:

@@ -140,11 +140,23 @@ def _replace_years(text: str, years: list[str]) -> str:
     return YEAR.sub(years[0], text) if YEAR.search(text) else f"{text} in {years[0]}"
 
 
+PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|her|his)\b", re.I)
+
+
+def may_skip_back(question: str) -> bool:
+    """Whether a follow-up may follow on from the question before the last one: "What about care
+    leavers?" after a side question may; "What's his name?" means whoever was just spoken of."""
+    return not PERSON_PRONOUN.search(question)
+
+
+SUBJECT_ENDS = r"in|for|on|at|about|during|with|from|since|by|according|compared|and"  # what closes "for care leavers"
+
+
 def new_subject(question: str) -> list[str]:
     """The words of "what about X?" / "and for X?" / "the same for X?": a new subject, which
     an answer must be about (not "and who led it?", "compared with 2017?")."""
     if ORDINAL.search(question):
-        return []  # "and the last one?": the item it points at is the question's subject already
+        return []  # "and the last one?": the item it points at (or the thing said before) is its subject already
     rest, m = question, ELLIPSIS.match(question)
     while m and m.end():  # "and what about…"
         rest = rest[m.end():]
@@ -164,34 +176,49 @@ def follow_up_words(question: str) -> str:
     return ONE.sub(lambda m: m.group(1), PRONOUN.sub(" ", rest))
 
 
-# "Tell me more about the first one": an item of the list just given
-ORDINAL = re.compile(r"\bthe (first|second|third|fourth|fifth|last) (?:one|item|point|area|recommendation|thing|of (?:these|those|them))\b", re.I)
+# "Tell me more about the first one", "the last group": an item of the list just given
+ORDINAL = re.compile(r"\bthe (first|second|third|fourth|fifth|last) (of (?:these|those|them)|[a-z]+)\b", re.I)
 ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+ITEM_WORDS = frozenset({"one", "item", "point", "area", "recommendation", "thing"})
 
 
 def listed_item(question: str, history: list[dict] | None) -> str:
     """The item that "the second one" points at in the latest list the assistant gave (a question
     about the first item may come between), without its citation, or ""."""
+    return _pointed_at(question, history)[0]
+
+
+def _pointed_at(question: str, history: list[dict] | None) -> tuple[str, str]:
+    """The item "the second one" points at, and the question the list answered. A word other than
+    "one" or "item" must be one that question used: "the first group" after "Which groups…?"."""
     m = ORDINAL.search(question)
     if not m:
-        return ""
-    for turn in reversed(history or []):
-        content = turn.get("content") if isinstance(turn, dict) and turn.get("role") == "assistant" else None
+        return "", ""
+    turns = [t for t in (history or []) if isinstance(t, dict)]
+    for i in range(len(turns) - 1, -1, -1):
+        content = turns[i].get("content") if turns[i].get("role") == "assistant" else None
         items = [ANSWER_MARKS.sub(" ", ln).strip(" .")
                  for ln in (content or "").splitlines() if ln.lstrip().startswith("- ")]
         if items:
-            n = ORDINALS[m.group(1).lower()]
-            return " ".join(items[n].split()) if n < len(items) else ""
-    return ""
+            asked, noun, n = last_user_question(turns[:i]), m.group(2).lower(), ORDINALS[m.group(1).lower()]
+            if noun not in ITEM_WORDS and not noun.startswith("of ") and stem(noun) not in {stem(w) for w in content_words(asked)}:
+                return "", ""  # "the last inspection" after a list of strengths: not one of them
+            return (" ".join(items[n].split()) if n < len(items) else ""), asked
+    return "", ""
 
 
 def resolve(question: str, history: list[dict] | None) -> str:
     """The question as it should be searched, self-contained."""
     previous = last_user_question(history)
     question = question.strip()
-    item = listed_item(question, history)
-    if item:  # "Tell me more about the first one": that item says what is asked about
-        return ORDINAL.sub(lambda m: item, question, count=1)
+    item, asked = _pointed_at(question, history)
+    if item:  # "Tell me more about the first one": that item says what is asked about, in the list's year
+        question = ORDINAL.sub(lambda m: item, question, count=1)
+        years = set(YEAR.findall(asked))
+        if len(years) == 1 and not YEAR.search(question):
+            body = question.rstrip(" ?.!")
+            question = f"{body} in {years.pop()}{question[len(body):]}"
+        return question
     answered = last_answer(history)
     refers = refers_back(question, answered)
     if not previous or not (is_follow_up(question) or refers):
@@ -199,11 +226,17 @@ def resolve(question: str, history: list[dict] | None) -> str:
     # The previous question may itself have been a follow-up.
     earlier = [t for t in (history or []) if isinstance(t, dict)]
     idx = max(i for i, t in enumerate(earlier) if t.get("role") == "user" and str(t.get("content", "")).strip() == previous)
+    if new_subject(question) and new_subject(previous) and last_user_question(earlier[:idx]):
+        # "And for care leavers?" then "And leadership?": the same question of another subject, not of both
+        return resolve(question, earlier[:idx])
     prev = resolve(previous, earlier[:idx]).rstrip(" ?.!")
     if prev.endswith(")"):  # the earlier follow-up's own context: one level is enough, or the query grows each turn
         prev, context = prev.split(" (", 1)
         years = set(YEAR.findall(context))
-        if len(years) == 1 and not YEAR.search(prev):  # "…(led the 2024 inspection…)": still 2024 (a comparison's two years are not)
+        if THING_PRONOUN.search(prev) or re.search(r"\bthat\b", prev, re.I):
+            # "Do they help with hobbies too?": who "they" are is in its context, without the answer given there
+            prev = f"{prev} ({context.split(': ', 1)[0].split(' (', 1)[0].rstrip(')')})"
+        elif len(years) == 1 and not YEAR.search(prev):  # "…(led the 2024 inspection…)": still 2024 (a comparison's two years are not)
             prev = f"{prev} in {years.pop()}"
     new_years = YEAR.findall(question)
     if LATEST_WORDS.search(question):
@@ -220,6 +253,10 @@ def resolve(question: str, history: list[dict] | None) -> str:
     if not rest or re.fullmatch(r"(?:in|for|during|at)?\s*(?:19|20)\d\d", rest, re.I):
         return f"{prev}?"
     if re.match(r"(?:for|in|on|at|about|during|with|from|among|regarding|of)\b", rest, re.I) and not WH_FRAME.match(rest):
+        # "What grade was given for care leavers in 2024?" then "And for children in care?": the one for the other
+        said = re.search(rf"\b{rest.split()[0]}\s+((?:(?!(?:{SUBJECT_ENDS})\b)[\w'’-]+\s*)+)", prev, re.I)
+        if said and not YEAR.search(said.group(1)):
+            return f"{prev[:said.start()]}{rest} {prev[said.end():]}".rstrip() + "?"
         return f"{prev} {rest}?"
     if self_contained(rest) and not refers:
         years = YEAR.findall(prev) if not (new_years or LATEST_WORDS.search(rest)) else []

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import Composed, Vocabulary, compose, compose_overview, doc_year
-from assistant.conversation import follow_up_words, last_answer, listed_item, new_subject, resolve
+from assistant.conversation import follow_up_words, last_answer, listed_item, may_skip_back, new_subject, resolve
 from assistant.embedding import Embedder
 from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
@@ -208,9 +208,11 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
     found, the composed answer and the seconds the search took."""
     t0 = time.perf_counter()
     query = resolve(text, turns)
-    q = analyse(query, follow_up_words(text) if query != text else "")
+    item = listed_item(text, turns)  # "the first one": the item stands in the query, whose words are its own
+    q = analyse(query, follow_up_words(text) if query != text and not item else "")
     if query != text:
-        q.answered = listed_item(text, turns) or last_answer(turns)  # "the first one": its item is said already
+        q.item = item
+        q.answered = item or last_answer(turns)  # the item is said already
         q.about = new_subject(text)
     overview = overview_documents(q, engine.documents, engine.vocab, settings.max_sentences) if q.overview else []
     if overview:  # "What happened in 2017?": what each of that year's documents is about
@@ -241,12 +243,14 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     turns = clean_history(history, settings)
     query, hits, composed, searched = answer_from(text, turns, engine, settings)
     earlier = before_last_question(turns)
-    if composed.abstained and query != text and any(t["role"] == "user" for t in earlier):
-        # "Who carried it out?" then "What about care leavers?": it may follow on from the question before
+    if (query != text and (composed.abstained or new_subject(text)) and may_skip_back(text)
+            and any(t["role"] == "user" for t in earlier)):
+        # "Who was the lead inspector?" then "And help and protection?": the new subject may be asked
+        # as the question before was; of the two readings, the one the collection answers better
         retry = answer_from(text, earlier, engine, settings)
-        if not retry[2].abstained:
-            query, hits, composed, more = retry
-            searched += more
+        searched += retry[3]
+        if not retry[2].abstained and (composed.abstained or retry[2].confidence > composed.confidence):
+            query, hits, composed = retry[:3]
     t2 = time.perf_counter()
     timings = {"retrieve": searched, "compose": t2 - t0 - searched}
     client = client or client_from_settings(settings)

@@ -115,6 +115,7 @@ class Question:
     grade: bool = False  # asks about a grade or judgement (also inside comparisons)
     polarity: str = ""  # "negative" for "what went wrong?", "positive" for "what were the strengths?", "action" for "what steps…?"
     answered: str = ""  # in a follow-up, what the previous answer already said
+    item: str = ""  # "the first one": the item of the list given before that a follow-up points at
     summary: bool = False  # asks for the bottom line: the document's own summing-up answers
     about: list[str] = field(default_factory=list)  # "what about X?": X's words, which the answer's passage must hold
     second: "Question | None" = None  # "…, and when was it published?": the second question, answered too

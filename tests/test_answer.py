@@ -285,10 +285,7 @@ def test_a_follow_up_goes_on_from_the_sentence_just_said():
         "are delayed, a lack of safety plans limits the assurance of children's safety."], 1)]
     q = analyse("Was there any weak spot (support for privately fostered children)?", "Was there any weak spot?")
     q.answered = "Ofsted found the support provided to privately fostered children appropriate."
-    found = [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(chunks)]
-    vocab = Vocabulary(chunks + [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=t) for i, t in enumerate(FILLER)],
-                       {DOC: "Inspection report"})
-    a = compose(q, found, vocab, DOCS, 0.2)
+    a = _compose_found(q, chunks, chunks)
     assert a.text.startswith("However, when police checks are delayed"), a.text
 
 
@@ -318,11 +315,12 @@ def _section(lead_in, items, heading="Leaders"):
 
 
 def _compose_found(question, chunks, found):
-    """The answer when only `found` of the collection's `chunks` were retrieved."""
+    """The answer when only `found` of the collection's `chunks` were retrieved (`question`: text, or
+    an analysed follow-up)."""
     padding = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=t) for i, t in enumerate(FILLER)]
     vocab = Vocabulary(chunks + padding, {DOC: DOCS[DOC].title})
     hits = [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(found)]
-    return compose(analyse(question), hits, vocab, DOCS, 0.2)
+    return compose(analyse(question) if isinstance(question, str) else question, hits, vocab, DOCS, 0.2)
 
 
 STRENGTHS = ["Stability of leadership at senior level has enabled the council to deliver good services for most children.",
@@ -382,9 +380,7 @@ def test_a_follow_ups_further_sentence_does_not_say_again_what_was_just_said():
               Chunk(id=f"{DOC}#2", doc=DOC, ref="¶2", text="Some children wait too long for early help support to begin.")]
     q = analyse("And waiting time for early help support?")
     q.answered = "Waiting time for early help support"
-    padding = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=t) for i, t in enumerate(FILLER)]
-    hits = [Hit(chunk=c, score=1.0, dense=0.6) for c in chunks]
-    a = compose(q, hits, Vocabulary(chunks + padding, {DOC: DOCS[DOC].title}), DOCS, 0.2)
+    a = _compose_found(q, chunks, chunks)
     assert a.text.startswith("Some children wait too long") and "support [" not in a.text.split("[1]", 1)[1], a.text
 
 
@@ -393,7 +389,16 @@ def test_why_after_an_answer_is_not_answered_by_saying_it_again():
               Chunk(id=f"{DOC}#2", doc=DOC, ref="¶2", text="Leadership was weak because managers did not oversee the work of social workers.")]
     q = analyse("Why (rated leadership: Inspectors rated child protection services and leadership as inadequate)?", "Why?")
     q.answered = "Inspectors rated child protection services and leadership as inadequate"
-    padding = [Chunk(id=f"x#{i}", doc="x.txt", ref="¶1", text=t) for i, t in enumerate(FILLER)]
-    hits = [Hit(chunk=c, score=1.0 - 0.01 * i, dense=0.6) for i, c in enumerate(chunks)]
-    a = compose(q, hits, Vocabulary(chunks + padding, {DOC: DOCS[DOC].title}), DOCS, 0.2)
+    a = _compose_found(q, chunks, chunks)
     assert a.text.startswith("Leadership was weak because"), a.text
+
+
+def test_a_follow_up_on_an_item_of_the_list_just_given_is_not_answered_by_that_list():
+    chunks = [Chunk(id=f"{DOC}#1", doc=DOC, ref="¶1", text="This included the experiences of:\nchildren who had recently become looked after\n"
+                    "children who had been in care for more than 12 months\ncare leavers\nchildren placed at a distance"),
+              Chunk(id=f"{DOC}#2", doc=DOC, ref="¶2", text="Practice is generally better for children who have come into care "
+                    "more recently, although it is still not undertaken with sufficient urgency.")]
+    q = analyse("How were things for children who had recently become looked after?")
+    q.answered = q.item = "children who had recently become looked after"
+    a = _compose_found(q, chunks, chunks)
+    assert a.text.startswith("Practice is generally better"), a.text

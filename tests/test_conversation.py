@@ -120,3 +120,33 @@ def test_a_follow_up_after_a_follow_up_keeps_the_year_of_the_context_it_cuts():
                + turns("When did it take place?", "A full standard ILACS (inspecting local authority children's services) "
                                                    "inspection took place between the 14th and 25th October 2024 [1]."))
     assert "2024" in resolve("What did they find about care leavers?", history)
+
+
+def test_a_new_subject_after_a_new_subject_replaces_it():
+    history = (turns("What grade did Croydon get in 2024?", "Good [1].")
+               + turns("And for care leavers?", "Good [1]."))
+    q = resolve("What about children in care?", history)
+    assert "children in care" in q and "care leavers" not in q and "2024" in q, q
+
+
+def test_a_pronoun_left_after_cutting_the_earlier_context_keeps_what_it_stands_for():
+    history = (turns("Did Ofsted say anything about independent visitors in 2024?", "Many children have one [1].")
+               + turns("Do they help children with hobbies too?", "Yes [1]."))
+    q = resolve("And in 2018?", history)
+    assert "independent visitors" in q and "2018" in q and "2024" not in q, q
+
+
+def test_the_first_of_what_the_list_question_named_is_its_first_item_in_its_year():
+    history = (turns("Which groups of children did Ofsted look at in 2018?",
+                     "This included [1]:\n- children who had recently become looked after [1].\n- care leavers [1].")
+               + turns("How many inspectors were there?", "Three [1]."))
+    assert resolve("How were things for the first group?", history) == (
+        "How were things for children who had recently become looked after in 2018?")
+    assert resolve("And the last inspection?", history) != resolve("And the last group?", history)  # not a group
+
+
+def test_a_new_subject_takes_the_place_of_the_one_the_question_named():
+    q = resolve("And for children in care?", turns("What grade did Croydon get for care leavers in 2024?", "Good [1]."))
+    assert q == "What grade did Croydon get for children in care in 2024?"
+    # a year is not a subject: "in the out-of-hours service" is asked of 2024, not instead of it
+    assert "2024" in resolve("And in the out-of-hours service?", turns("What did Ofsted find in 2024?", "Good [1]."))

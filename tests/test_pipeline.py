@@ -215,6 +215,25 @@ def test_a_new_subject_after_a_side_question_follows_on_from_the_question_before
     assert "care leavers" in a.answer and all(c.doc.startswith("2018") for c in a.citations), a.answer
 
 
+def test_a_new_subject_after_a_side_question_is_asked_as_the_question_before_when_that_answers_better(settings):
+    history = [{"role": "user", "content": "What grade did Croydon get in 2024?"},
+               {"role": "assistant", "content": "Good [1]."},
+               {"role": "user", "content": "Who led the inspection?"},
+               {"role": "assistant", "content": "Lead inspector: Christine Kennet [1]."}]
+    a = ask("And for care leavers?", history=history, settings=settings)
+    assert "grade" in a.query and "led" not in a.query, a.query
+    assert "care leavers" in a.answer and "good" in a.answer.lower(), a.answer
+
+
+def test_what_was_wrong_with_the_first_item_is_searched_with_the_items_words(settings):
+    history = [{"role": "user", "content": "What needs to improve according to the 2024 inspection?"},
+               {"role": "assistant", "content": "- Services to children out of hours [1].\n- Waiting time for early help support [1]."},
+               {"role": "user", "content": "Did the inspectors see plans to fix them?"},
+               {"role": "assistant", "content": "Yes, leaders have well-devised plans [1]."}]
+    a = ask("What was wrong with the first one?", history=history, settings=settings)
+    assert not a.abstained and "out of hours" in a.answer and "2024" in a.query, (a.query, a.answer)
+
+
 def test_which_council_helped_is_answered_by_the_one_giving_assistance(settings):
     a = ask("Which council helped Croydon?", settings=settings)
     assert "Camden" in a.answer.split("[1]")[0], a.answer
