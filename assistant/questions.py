@@ -266,7 +266,7 @@ def _analyse(text: str) -> Question:
     elif re.search(r"\bhow much (?:money|funding|cash)\b|\bhow much (?:did|does|do|is|was|will|are|were)\b.*\b(?:cost|spend|spent|pay|paid|budget|fund|worth|invest|grant)|\bbudget\b|\bcost\b|\bspen[dt]\b(?! (?:more |less |enough |much |little )?(?:time|days?|nights?|weeks?|months?|years?))|\bfunding\b|\bsalar(?:y|ies)\b|£", main):
         kind = "money"
     elif re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:percentage|proportion|share|rate)\b|"
-                   r"\bwhat (?:is|was|are|were) the (?:[\w'’-]+ ){0,3}?(?:rate|percentage|proportion)\b(?! of)|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", main):
+                   r"\bwhat (?:is|was|are|were) the (?:[\w'’-]+ ){0,3}?(?:rate|percentage|proportion|figure|total)\b(?! of)|\bhow (?:high|large|big)\b|\bwhat percentage\b|\baverage\b", main):
         kind = "number"
     elif re.match(r"^\s*(?:and\s+)?where\b", main) or _asks_for_organisation(t):
         kind = "entity"

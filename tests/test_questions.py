@@ -9,6 +9,7 @@ from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, con
     ("Why was Croydon rated inadequate in 2017?", "why"),  # a reason, not the grade
     ("Who led the 2024 inspection?", "who"),
     ("How many young people were in staying put arrangements?", "number"),
+    ("What was the figure in 2024?", "number"),  # the figure asked for before, now in another year
     ("When was the report published?", "when"),
     ("What grade did leadership get in 2024?", "grade"),
     ("How did the 2017 grade compare with 2024?", "compare"),
