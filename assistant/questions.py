@@ -278,7 +278,9 @@ def _analyse(text: str) -> Question:
         kind = "when"
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"
-    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow did \w+ (?:do|fare)\b", main) or re.search(
+    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow (?:did|does|do|has|have|is|are|was|were) (?:[\w'’-]+ ){1,4}?(?:do|doing|done|fare|fared|faring|perform|performed)\b"
+                 # "…do in the 2024 inspection?", "…fare?": the verdict (not "how are children doing at school?")
+                 r"(?=\s*(?:[?.!—-]|$|overall\b|(?:in|at|with|from|since|during)\s+(?:[\w'’-]+\s+){0,4}?(?:inspection|visit|report|ofsted|(?:19|20)\d\d)\b))", main) or re.search(
             r"^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?:inadequate|outstanding|requires? improvement)\b"
             # "Is Croydon good now?": a verdict asked for when the question ends on it (not "is the support good for…",
             # nor "were the plans any good?", which asks about their quality)

@@ -10,6 +10,8 @@ from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, con
     ("Who led the 2024 inspection?", "who"),
     ("How many young people were in staying put arrangements?", "number"),
     ("What was the figure in 2024?", "number"),  # the figure asked for before, now in another year
+    ("How did Croydon's children's services do in the 2024 inspection?", "grade"),  # how it did: its verdict
+    ("How are looked-after children doing at school?", "what"),  # how they do at school is no verdict
     ("When was the report published?", "when"),
     ("What grade did leadership get in 2024?", "grade"),
     ("How did the 2017 grade compare with 2024?", "compare"),
