@@ -204,11 +204,15 @@ def test_a_question_about_now_is_answered_from_the_newest_source(settings):
     assert a.citations[0].doc == CABINET and "good" in a.citations[0].text.lower()
 
 
+def exchanges(*pairs):
+    """A conversation's history from its (question, answer) pairs."""
+    return [turn for q, a in pairs for turn in ({"role": "user", "content": q}, {"role": "assistant", "content": a})]
+
+
 def test_a_new_subject_after_a_side_question_follows_on_from_the_question_before(settings):
-    history = [{"role": "user", "content": "What did Ofsted find in the 2018 monitoring visit?"},
-               {"role": "assistant", "content": "Senior managers need to ensure that progress is consistent for all children [1]."},
-               {"role": "user", "content": "Who carried it out?"},
-               {"role": "assistant", "content": "The inspectors were Louise Hocking and Anne Waterman [1]."}]
+    history = exchanges(("What did Ofsted find in the 2018 monitoring visit?",
+                         "Senior managers need to ensure that progress is consistent for all children [1]."),
+                        ("Who carried it out?", "The inspectors were Louise Hocking and Anne Waterman [1]."))
     a = ask("What about care leavers?", history=history, settings=settings)
     # "Who carried it out — care leavers?" answers nothing; what was found about them in 2018 does
     assert not a.abstained and "find" in a.query and "2018" in a.query, a.query
@@ -216,20 +220,17 @@ def test_a_new_subject_after_a_side_question_follows_on_from_the_question_before
 
 
 def test_a_new_subject_after_a_side_question_is_asked_as_the_question_before_when_that_answers_better(settings):
-    history = [{"role": "user", "content": "What grade did Croydon get in 2024?"},
-               {"role": "assistant", "content": "Good [1]."},
-               {"role": "user", "content": "Who led the inspection?"},
-               {"role": "assistant", "content": "Lead inspector: Christine Kennet [1]."}]
+    history = exchanges(("What grade did Croydon get in 2024?", "Good [1]."),
+                        ("Who led the inspection?", "Lead inspector: Christine Kennet [1]."))
     a = ask("And for care leavers?", history=history, settings=settings)
     assert "grade" in a.query and "led" not in a.query, a.query
     assert "care leavers" in a.answer and "good" in a.answer.lower(), a.answer
 
 
 def test_what_was_wrong_with_the_first_item_is_searched_with_the_items_words(settings):
-    history = [{"role": "user", "content": "What needs to improve according to the 2024 inspection?"},
-               {"role": "assistant", "content": "- Services to children out of hours [1].\n- Waiting time for early help support [1]."},
-               {"role": "user", "content": "Did the inspectors see plans to fix them?"},
-               {"role": "assistant", "content": "Yes, leaders have well-devised plans [1]."}]
+    history = exchanges(("What needs to improve according to the 2024 inspection?",
+                         "- Services to children out of hours [1].\n- Waiting time for early help support [1]."),
+                        ("Did the inspectors see plans to fix them?", "Yes, leaders have well-devised plans [1]."))
     a = ask("What was wrong with the first one?", history=history, settings=settings)
     assert not a.abstained and "out of hours" in a.answer and "2024" in a.query, (a.query, a.answer)
 
