@@ -39,6 +39,13 @@ def last_user_question(history: list[dict] | None) -> str:
     return ""
 
 
+def before_last_question(history: list[dict] | None) -> list[dict]:
+    """The conversation as it stood before its last question (the one `last_user_question` gives) was asked."""
+    turns = [t for t in (history or []) if isinstance(t, dict)]
+    asked = [i for i, t in enumerate(turns) if t.get("role") == "user" and isinstance(t.get("content"), str) and t["content"].strip()]
+    return turns[: asked[-1]] if asked else []
+
+
 def is_follow_up(question: str) -> bool:
     if ELLIPSIS.match(question) or (COMPARE.search(question) and re.search(r"\b(?:that|this|it|those|these|they)\b", question, re.I)):
         return True  # "how does that compare with what inspectors found in 2024?" however long
@@ -224,12 +231,11 @@ def resolve(question: str, history: list[dict] | None) -> str:
     if not previous or not (is_follow_up(question) or refers):
         return question
     # The previous question may itself have been a follow-up.
-    earlier = [t for t in (history or []) if isinstance(t, dict)]
-    idx = max(i for i, t in enumerate(earlier) if t.get("role") == "user" and str(t.get("content", "")).strip() == previous)
-    if new_subject(question) and new_subject(previous) and last_user_question(earlier[:idx]):
+    earlier = before_last_question(history)
+    if new_subject(question) and new_subject(previous) and last_user_question(earlier):
         # "And for care leavers?" then "And leadership?": the same question of another subject, not of both
-        return resolve(question, earlier[:idx])
-    prev = resolve(previous, earlier[:idx]).rstrip(" ?.!")
+        return resolve(question, earlier)
+    prev = resolve(previous, earlier).rstrip(" ?.!")
     if prev.endswith(")"):  # the earlier follow-up's own context: one level is enough, or the query grows each turn
         prev, context = prev.split(" (", 1)
         years = set(YEAR.findall(context))

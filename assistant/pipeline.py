@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import Composed, Vocabulary, compose, compose_overview, doc_year
-from assistant.conversation import follow_up_words, last_answer, listed_item, may_skip_back, new_subject, resolve
+from assistant.conversation import (before_last_question, follow_up_words, last_answer, last_user_question, listed_item,
+                                    may_skip_back, new_subject, resolve)
 from assistant.embedding import Embedder
 from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
@@ -227,12 +228,6 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
     return query, hits, composed, searched
 
 
-def before_last_question(turns: list[dict]) -> list[dict]:
-    """The conversation as it stood before its last question was asked."""
-    asked = [i for i, t in enumerate(turns) if t["role"] == "user"]
-    return turns[: asked[-1]] if asked else []
-
-
 def ask_stream(question: str, history: list[dict] | None = None, collection: str | None = None,
                settings: Settings | None = None, mode: str = "hybrid", client=None):
     """Like ask(), but yields the verified answer text as a language model writes it, then the Answer."""
@@ -243,8 +238,7 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     turns = clean_history(history, settings)
     query, hits, composed, searched = answer_from(text, turns, engine, settings)
     earlier = before_last_question(turns)
-    if (query != text and (composed.abstained or new_subject(text)) and may_skip_back(text)
-            and any(t["role"] == "user" for t in earlier)):
+    if query != text and (composed.abstained or new_subject(text)) and may_skip_back(text) and last_user_question(earlier):
         # "Who was the lead inspector?" then "And help and protection?": the new subject may be asked
         # as the question before was; of the two readings, the one the collection answers better
         retry = answer_from(text, earlier, engine, settings)
