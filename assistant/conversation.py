@@ -79,7 +79,9 @@ def last_person(history: list[dict] | None) -> str:
     for turn in reversed(history or []):
         content = turn.get("content") if isinstance(turn, dict) else None
         if isinstance(content, str):
-            names = [m.group(0) for m in NAME.finditer(content) if has_person_name(m.group(0))]
+            # "…Croydon 8 Mint Walk": a house number opens an address, not a name
+            names = [m.group(0) for m in NAME.finditer(content)
+                     if has_person_name(m.group(0)) and not re.search(r"\d\s*$", content[:m.start()])]
             if names:
                 return names[-1]
     return ""
@@ -214,10 +216,27 @@ def _pointed_at(question: str, history: list[dict] | None) -> tuple[str, str]:
     return "", ""
 
 
+THE_FIGURE = re.compile(r"\bthe (?:figure|number|total|count|rate|percentage|proportion)\b(?! of)", re.I)
+
+
+def figure_asked(question: str, history: list[dict] | None) -> list[dict]:
+    """For "What was the figure in 2024?" after a question of another kind: the conversation up to
+    the answer of the last question that asked for a figure, or [] when none did."""
+    if not THE_FIGURE.search(question) or analyse(last_user_question(history)).kind == "number":
+        return []
+    turns = before_last_question(history)
+    while last_user_question(turns):
+        if analyse(last_user_question(turns)).kind == "number":
+            return turns
+        turns = before_last_question(turns)
+    return []
+
+
 def resolve(question: str, history: list[dict] | None) -> str:
     """The question as it should be searched, self-contained."""
-    previous = last_user_question(history)
     question = question.strip()
+    history = figure_asked(question, history) or history  # "the figure" is the one asked for, however long ago
+    previous = last_user_question(history)
     item, asked = _pointed_at(question, history)
     if item:  # "Tell me more about the first one": that item says what is asked about, in the list's year
         question = ORDINAL.sub(lambda m: item, question, count=1)
@@ -258,6 +277,8 @@ def resolve(question: str, history: list[dict] | None) -> str:
         prev = _replace_years(prev, new_years)
     if not rest or re.fullmatch(r"(?:in|for|during|at)?\s*(?:19|20)\d\d", rest, re.I):
         return f"{prev}?"
+    if THE_FIGURE.search(rest) and not content_words(YEAR.sub(" ", THE_FIGURE.sub(" ", rest))) and analyse(prev).kind == "number":
+        return f"{prev}?"  # "What was the figure in 2024?": the figure asked for before, of that year
     if re.match(r"(?:for|in|on|at|about|during|with|from|among|regarding|of)\b", rest, re.I) and not WH_FRAME.match(rest):
         # "What grade was given for care leavers in 2024?" then "And for children in care?": the one for the other
         said = re.search(rf"\b{rest.split()[0]}\s+((?:(?!(?:{SUBJECT_ENDS})\b)[\w'’-]+\s*)+)", prev, re.I)

@@ -245,6 +245,13 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
         searched += retry[3]
         if not retry[2].abstained and (composed.abstained or retry[2].confidence > composed.confidence):
             query, hits, composed = retry[:3]
+    if composed.abstained and new_subject(text):
+        # "What about the sexual exploitation panel?": no reading in the conversation is answered, so
+        # the subject may be a new one, asked as it stands
+        alone = answer_from(text, [], engine, settings)
+        searched += alone[3]
+        if not alone[2].abstained:
+            query, hits, composed = alone[:3]
     t2 = time.perf_counter()
     timings = {"retrieve": searched, "compose": t2 - t0 - searched}
     client = client or client_from_settings(settings)

@@ -150,3 +150,17 @@ def test_a_new_subject_takes_the_place_of_the_one_the_question_named():
     assert q == "What grade did Croydon get for children in care in 2024?"
     # a year is not a subject: "in the out-of-hours service" is asked of 2024, not instead of it
     assert "2024" in resolve("And in the out-of-hours service?", turns("What did Ofsted find in 2024?", "Good [1]."))
+
+
+def test_the_figure_is_the_one_asked_for_before_a_side_question():
+    history = (turns("How many care leavers were in staying put arrangements in 2018?", "48 young people [1].")
+               + turns("Were most of them in suitable housing?", "Yes [1]."))
+    assert resolve("What was the figure in 2024?", history) == "How many care leavers were in staying put arrangements in 2024?"
+    # "the rate of" names another figure: not the one asked for before
+    assert "rate of agency staff" in resolve("What was the rate of agency staff in 2024?", history)
+
+
+def test_he_or_she_is_the_person_named_not_the_street_of_an_address():
+    history = turns("Who was the 2018 letter sent to?", "Eleni Ioannides Interim Executive Director, London Borough of "
+                                                        "Croydon 8 Mint Walk Croydon London CR0 1EA [1].")
+    assert "Eleni Ioannides" in resolve("What was her job?", history)

@@ -227,6 +227,13 @@ def test_a_new_subject_after_a_side_question_is_asked_as_the_question_before_whe
     assert "care leavers" in a.answer and "good" in a.answer.lower(), a.answer
 
 
+def test_a_new_subject_no_reading_of_the_conversation_answers_is_asked_as_it_stands(settings):
+    history = exchanges(("What grade did Croydon get in 2024?", "Good [1]."),
+                        ("Who led the inspection?", "Lead inspector: Christine Kennet [1]."))
+    a = ask("What about the MASE panel?", history=history, settings=settings)
+    assert a.query == "What about the MASE panel?" and "not to be functioning effectively" in a.answer, (a.query, a.answer)
+
+
 def test_what_was_wrong_with_the_first_item_is_searched_with_the_items_words(settings):
     history = exchanges(("What needs to improve according to the 2024 inspection?",
                          "- Services to children out of hours [1].\n- Waiting time for early help support [1]."),
