@@ -513,7 +513,8 @@ def _items(c: Candidate) -> int:
 def _adds_to(c: Candidate, chosen: list[Candidate], room: int) -> bool:
     """A further sentence worth its words: one that means something alone, fits the words left
     and does not say again what a chosen one says."""
-    return MIN_EXTRA_WORDS <= len(c.text.split()) <= room and not any(_similar(c.text, x.text) for x in chosen)
+    return (MIN_EXTRA_WORDS <= len(c.text.split()) <= room and not c.text[:1].islower()  # "work closely with…": an item cut from its lead-in
+            and not any(_similar(c.text, x.text) for x in chosen))
 
 
 def _carried_on(c: Candidate, cands: list[Candidate], room: int) -> Candidate | None:

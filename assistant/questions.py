@@ -303,7 +303,8 @@ def _analyse(text: str) -> Question:
         years=years,
         # "Is Croydon outstanding?": a grade asked of in the present, with no year, is the current one
         latest=bool(LATEST_WORDS.search(low)) or kind == "grade" and not years and bool(PRESENT.search(main)) and not PAST.search(main),
-        terms=content_words(t),
+        # "how does that compare with 2017?": a sentence saying "compared to" is no likelier to answer
+        terms=[w for w in content_words(t) if not ((kind == "compare" or len(set(years)) >= 2) and re.fullmatch(r"compar(?:e[sd]?|ison)|versus|vs", w))],
         names=[n for n in names if n and n.lower() not in STOPWORDS and n.lower() not in MONTH_WORDS],
         focus=wh_focus(t) or (compared_subject(main) if kind == "compare" else []),
         focus_is_noun=_asks_for_role(t),

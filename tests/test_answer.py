@@ -402,3 +402,11 @@ def test_a_follow_up_on_an_item_of_the_list_just_given_is_not_answered_by_that_l
     q.answered = q.item = "children who had recently become looked after"
     a = _compose_found(q, chunks, chunks)
     assert a.text.startswith("Practice is generally better"), a.text
+
+
+def test_a_list_item_cut_from_its_lead_in_is_never_a_further_sentence():
+    a = answer("How does the council keep vulnerable children safe from harm?",
+               "Vulnerable children at risk of harm receive robust support that keeps them safe.",
+               "The priority for the council is to.\nmake the borough safer for children.\n"
+               "work closely with police to keep vulnerable children safe from harm.")
+    assert "robust support" in a.text and "work closely" not in a.text, a.text

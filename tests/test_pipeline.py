@@ -182,6 +182,15 @@ def test_a_comparison_follow_up_keeps_the_subject_it_compares(settings):
     assert "care leavers" in later and "good" in later.lower(), a.answer
 
 
+@pytest.mark.parametrize("asked", ["What was the average caseload for social workers in 2018?",
+                                   "Were social workers' caseloads manageable in 2018?"])
+def test_how_that_compares_with_a_year_is_answered_on_the_subject_not_by_a_sentence_saying_compared(settings, asked):
+    a = ask("How does that compare with 2017?", history=[{"role": "user", "content": asked},
+                                                         {"role": "assistant", "content": "14 to 15 children each [1]."}],
+            settings=settings)
+    assert "(2017) The workloads of social workers" in a.answer and "independent visitor" not in a.answer, a.answer
+
+
 def test_a_follow_up_about_what_was_just_said_may_be_answered_by_the_same_sentence(settings):
     history = [{"role": "user", "content": "Who was appointed commissioner in 2017?"},
                {"role": "assistant", "content": "In September 2017, inspectors appointed commissioner Eleanor Brazil "
