@@ -378,8 +378,10 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.5  # a lead-in ("…were as follows:") says nothing without the list it leads into
         if _about_the_document(c, asks_method) and c.typed < 1.0:
             score *= 0.8  # "This letter summarises the findings…": about the document, not a finding
-        if q.answered and q.kind != "compare" and _similar(c.text, q.answered):
-            score *= 0.75  # a follow-up wants more than what was just said (a comparison restates it)
+        if q.answered and q.kind != "compare" and not (q.kind == "when" and c.typed == 1.0) and _similar(c.text, q.answered):
+            # a follow-up wants more than what was just said (a comparison restates it; "When was that?"
+            # may be answered by the date in the sentence just said)
+            score *= 0.75
         if (q.answered and not q.typed and q.kind != "compare" and c.previous and CARRIES_ON.match(c.text)
                 and _similar(c.previous, q.answered)):
             score += FOLLOWS_ON  # "…is appropriate. However, when checks are delayed…": where the talk goes next

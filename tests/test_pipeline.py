@@ -199,6 +199,13 @@ def test_a_follow_up_about_what_was_just_said_may_be_answered_by_the_same_senten
     assert not a.abstained and "consider the future" in a.answer, a.answer
 
 
+def test_when_that_was_is_answered_by_the_date_in_the_sentence_just_said(settings):
+    first = ask("What is Croydon's current Ofsted rating?", settings=settings)
+    a = ask("When was that given?", history=exchanges(("What is Croydon's current Ofsted rating?", first.answer)),
+            settings=settings)
+    assert "25th October 2024" in a.answer and "since the last inspection in 2020" not in a.answer, a.answer
+
+
 def test_when_a_follow_up_event_ended_is_answered_by_what_ended_it_not_by_the_date_said_before(settings):
     history = [{"role": "user", "content": "Who was appointed commissioner in 2017?"},
                {"role": "assistant", "content": "In September 2017, inspectors appointed commissioner Eleanor Brazil "
