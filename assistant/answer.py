@@ -668,8 +668,10 @@ def refusal(documents: dict[str, DocumentInfo], reason: str = "") -> str:
 
 
 def _passage_is_about(c: Candidate, words: list[str]) -> bool:
-    """Its passage holds at least half of the words ("youth offending": neither, so it is not)."""
-    return _overlap({stem(w): 1.0 for w in words}, _stems(f"{c.hit.chunk.heading} {c.hit.chunk.text}")) >= 0.5
+    """Its passage holds at least half of the words, or words of the same meaning ("leadership": "leaders";
+    "youth offending": neither, so it is not)."""
+    held = _stems(f"{c.hit.chunk.heading} {c.hit.chunk.text}")
+    return _overlap({stem(w): 1.0 for w in words}, held | related(held).keys()) >= 0.5
 
 
 def _unsupported(q: Question, cands: list[Candidate]) -> str:

@@ -12,7 +12,8 @@ import re
 
 from assistant.answer import CANNOT_ANSWER
 from assistant.chunking import split_sentences
-from assistant.questions import LATEST_WORDS, NAME, YEAR, analyse, content_words, has_person_name, new_proper_nouns, stem
+from assistant.questions import (GRADED, LATEST_WORDS, NAME, YEAR, analyse, content_words, graded_subject, has_person_name,
+                                 new_proper_nouns, stem)
 
 ELLIPSIS = re.compile(
     r"^\s*(?:and|but|also|so|then|ok(?:ay)?|what about|how about|and what about|and how about|"
@@ -75,7 +76,7 @@ def topic(question: str) -> str:
 
 
 def last_person(history: list[dict] | None) -> str:
-    """The last person named in the conversation, for "he", "she", "her"."""
+    """For "he", "she", "her": the person named first in the latest turn that names anyone."""
     for turn in reversed(history or []):
         content = turn.get("content") if isinstance(turn, dict) else None
         if isinstance(content, str):
@@ -83,11 +84,12 @@ def last_person(history: list[dict] | None) -> str:
             names = [m.group(0) for m in NAME.finditer(content)
                      if has_person_name(m.group(0)) and not re.search(r"\d\s*$", content[:m.start()])]
             if names:
-                return names[-1]
+                return names[0]  # the sentence's subject comes first; addresses and sign-offs follow
     return ""
 
 
-ANSWER_MARKS = re.compile(r"\s*\[\d+\]|^\s*[-•]\s*|\(\d{4}\)\s*")  # citation markers, a list's bullet, year labels
+# citation markers, a list's bullet, year labels, and the "Yes:" or "No." opening a yes/no answer
+ANSWER_MARKS = re.compile(r"\s*\[\d+\]|^\s*[-•]\s*|\(\d{4}\)\s*|^\s*(?:Yes|No)\s*[:,.;]\s+")
 
 
 def last_answer(history: list[dict] | None) -> str:
@@ -265,7 +267,8 @@ def resolve(question: str, history: list[dict] | None) -> str:
             prev = f"{prev} in {years.pop()}"
     new_years = YEAR.findall(question)
     if LATEST_WORDS.search(question):
-        prev = " ".join(YEAR.sub("", prev).split())  # "now" replaces the year asked before
+        # "now" replaces the year asked before, with its "in": "…about adoption in 2018" -> "…about adoption"
+        prev = " ".join(re.sub(rf"(?:\b(?:in|during|for|from|of)\s+)?{YEAR.pattern}", "", prev).split())
     m = ELLIPSIS.match(question)
     rest = (question[m.end():] if m else question).rstrip(" ?.!")
     if COMPARE.search(question):
@@ -308,4 +311,9 @@ def resolve(question: str, history: list[dict] | None) -> str:
             context = f"{context}: {answered}"
         rest = f"{rest} ({context})"
         return f"{rest}?"
+    graded = GRADED.search(prev)
+    if graded and graded_subject(prev):
+        # "What grade did care leavers get in 2024?" then "And children in care?": the grade of the other
+        at = next(i for i, g in enumerate(graded.groups(), 1) if g)
+        return f"{prev[:graded.start(at)]}{rest}{prev[graded.end(at):]}?"
     return f"{prev} — {rest}?"

@@ -22,7 +22,7 @@ STOPWORDS = frozenset(
     please according report reports document documents following""".split()
 )
 
-LATEST_WORDS = re.compile(r"\b(now|latest|current(?:ly)?|most recent|recent|today|present|newest|last|still|any ?more)\b", re.I)
+LATEST_WORDS = re.compile(r"\b(now|latest|current(?:ly)?|most recent|recent|today|present|newest|last(?!\s*[?.!])|still|any ?more)\b", re.I)
 COMPARE_WORDS = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|differ(?:ence|ent)?|change[sd]?|improve[sd]? since|between \d{4} and \d{4})\b", re.I)
 LIST_WORDS = re.compile(r"\b(list|what (?:are|were) the|which (?:areas|groups|services|recommendations)|recommendations|areas for improvement|needs? to improve|what needs|strengths|priorities|who (?:was|were) given)\b", re.I)
 
@@ -198,7 +198,7 @@ def _stemmer():
 
 
 # Words naming the kind of answer ("what grade…", "how many…"), not what it is about.
-TYPE_WORDS = frozenset("long age old number proportion percentage share rate amount figure total many much named called mentioned listed "
+TYPE_WORDS = frozenset("long last lasted lasting age old number proportion percentage share rate amount figure total many much named called mentioned listed "
                        "grade grades graded rating ratings rated judgement judgment judgements judgments verdict score".split())
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split()
@@ -452,7 +452,7 @@ ASKS_SUMMARY = re.compile(
 SUMMING_UP = re.compile(r"^\W*(?:in summary|overall|in conclusion|to summari[sz]e|in short|in sum|taken together|in brief)\b", re.I)
 
 
-ASKS_FUTURE = re.compile(r"\b(?:next|upcoming|forthcoming|will\s+(?:\w+\s+)?(?:be|get|have|take|happen|start|end)|(?:is|are)\s+(?:\w+\s+){0,6}?due"
+ASKS_FUTURE = re.compile(r"\b(?:next(?!\s*(?:[?.!]|$|in\s+(?:19|20)\d\d))|upcoming|forthcoming|will\s+(?:\w+\s+)?(?:be|get|have|take|happen|start|end)|(?:is|are)\s+(?:\w+\s+){0,6}?due"
                          r"|(?:is|are)\s+(?:[\w'’]+\s+){1,3}?(?:planning|intending|going)\s+to)\b", re.I)
 FUTURE = re.compile(r"\b(?:will|shall|next|due|planned|plans? to|planning to|expected|scheduled|intends?|going to|upcoming|forthcoming|future)\b", re.I)
 

@@ -410,3 +410,10 @@ def test_a_list_item_cut_from_its_lead_in_is_never_a_further_sentence():
                "The priority for the council is to.\nmake the borough safer for children.\n"
                "work closely with police to keep vulnerable children safe from harm.")
     assert "robust support" in a.text and "work closely" not in a.text, a.text
+
+
+def test_a_grade_asked_for_an_area_in_other_words_is_the_areas_grade():
+    a = answer("What grade did leadership get in 2024?",
+               "The impact of leaders on social work practice with children and families: Good.",
+               "The experiences and progress of care leavers: Good.")
+    assert not a.abstained and "impact of leaders" in a.text, a.text

@@ -164,3 +164,29 @@ def test_he_or_she_is_the_person_named_not_the_street_of_an_address():
     history = turns("Who was the 2018 letter sent to?", "Eleni Ioannides Interim Executive Director, London Borough of "
                                                         "Croydon 8 Mint Walk Croydon London CR0 1EA [1].")
     assert "Eleni Ioannides" in resolve("What was her job?", history)
+
+
+def test_why_after_a_yes_or_no_is_about_what_followed_it():
+    history = turns("Was Croydon rated inadequate in 2017?", "Yes: (2017) The inspection report rated leadership as "
+                                                             "'inadequate' [1].")
+    q = resolve("Why?", history)
+    assert "The inspection report rated leadership" in q and "Yes" not in q, q
+
+
+def test_now_drops_the_earlier_year_with_its_preposition():
+    history = turns("What did inspectors find about adoption in 2018?", "There is drift and delay [1].")
+    assert "adoption in 2024" in resolve("Is that still a problem in 2024?", history)
+    assert "adoption in:" not in resolve("Is that still a problem now?", history)
+
+
+def test_another_subject_takes_the_place_of_the_one_whose_grade_was_asked():
+    history = (turns("What grade did care leavers get in 2024?", "Good [1].")
+               + turns("And children in care?", "Good [1]."))
+    assert resolve("And children in care?", history[:2]) == "What grade did children in care get in 2024?"
+    assert resolve("And leadership?", history) == "What grade did leadership get in 2024?"
+
+
+def test_she_is_the_person_an_answer_names_first_not_a_building_in_its_address():
+    history = turns("Who is the chief executive?", "Katherine Kerswell, Chief Executive, London Borough of Croydon, "
+                                                   "Bernard Weatherill House, 8 Mint Walk [1].")
+    assert "Katherine Kerswell" in resolve("What did she say about the inspection?", history)

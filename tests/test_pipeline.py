@@ -309,3 +309,8 @@ def test_generative_mode_over_loopback_http(settings):
         assert "Christine Kennet" in a.answer and a.citations[0].doc == CABINET
         sent = server.requests[0].messages
         assert any("<passage" in m["content"] for m in sent)
+
+
+def test_how_long_something_lasted_is_answered_by_its_length_not_by_the_newest_source(settings):
+    a = ask("How long did the peer support last?", settings=settings)
+    assert a.answer.startswith("The Department for Education") and "two-year" in a.answer, a.answer

@@ -105,6 +105,10 @@ def test_summary_and_future_questions():
     assert analyse("What was the bottom line of the October 2018 letter?").summary
     assert analyse("When is the next inspection due?").future
     assert not analyse("When was the last inspection?").future
+    # "How long did it last?": a verb, not the last of several
+    assert not analyse("How long did the peer support last?").latest and analyse("When was the last inspection?").latest
+    # "next" after what happened is what came after it, not a plan
+    assert not analyse("What did the council do next?").future and not analyse("What happened next in 2017?").future
 
 
 def test_a_question_in_two_parts():
