@@ -22,7 +22,7 @@ ELLIPSIS = re.compile(
 )
 PRONOUN = re.compile(r"\b(it|its|that|this|they|them|their|those|these|he|she|his|her|there|then|the same)\b", re.I)
 WH_FRAME = re.compile(  # "for how long?", "since when?": a preposition may lead
-    r"^\s*(?:(?:for|since|until|till|by|from|in|at|to|with|on)\s+(?=wh|how))?(?:who|whom|whose|what|which|when|where|why|how(?: many| much| long| often)?)\b"
+    r"^\s*(?:(?:for|since|until|till|by|from|in|at|to|with|on|over|during|within)\s+(?=wh|how))?(?:who|whom|whose|what|which|when|where|why|how(?: many| much| long| often)?)\b"
     r"(?:\s+(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could))?\s*",
     re.I,
 )
@@ -316,4 +316,9 @@ def resolve(question: str, history: list[dict] | None) -> str:
         # "What grade did care leavers get in 2024?" then "And children in care?": the grade of the other
         at = next(i for i, g in enumerate(graded.groups(), 1) if g)
         return f"{prev[:graded.start(at)]}{rest}{prev[graded.end(at):]}?"
+    said = re.search(rf"\babout\s+((?:(?!(?:{SUBJECT_ENDS})\b)[\w'’-]+\s*)+)", prev, re.I)
+    if said and not YEAR.search(said.group(1)) and not PRONOUN.search(rest):
+        # "What did inspectors say about disabled children in 2024?" then "And unaccompanied asylum seekers?"
+        # (not "And their physical health?": "their" is of what was asked about)
+        return f"{prev[:said.start(1)]}{rest} {prev[said.end(1):]}".rstrip() + "?"
     return f"{prev} — {rest}?"

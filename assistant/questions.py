@@ -198,7 +198,7 @@ def _stemmer():
 
 
 # Words naming the kind of answer ("what grade…", "how many…"), not what it is about.
-TYPE_WORDS = frozenset("long last lasted lasting age old number proportion percentage share rate amount figure total many much named called mentioned listed "
+TYPE_WORDS = frozenset("long last lasted lasting period date dates year month months age old number proportion percentage share rate amount figure total many much named called mentioned listed "
                        "grade grades graded rating ratings rated judgement judgment judgements judgments verdict score".split())
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split()
@@ -274,7 +274,7 @@ def _analyse(text: str) -> Question:
         kind = "duration"
     elif re.search(r"\b(?:at|from|until|till|up to|to|by) what age\b|^\s*(?:and\s+)?what age\b|\bhow old\b", main):
         kind = "age"
-    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:year|month|date|period)\b|\bwhat period\b|\bwhat year\b|\bin which month\b|\bdates?\b", main):
+    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:years?|months?|dates?|period)\b|\bwhat period\b|\bwhat year\b|\bin which month\b|\bdates?\b", main):
         kind = "when"
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"

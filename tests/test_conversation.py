@@ -190,3 +190,16 @@ def test_she_is_the_person_an_answer_names_first_not_a_building_in_its_address()
     history = turns("Who is the chief executive?", "Katherine Kerswell, Chief Executive, London Borough of Croydon, "
                                                    "Bernard Weatherill House, 8 Mint Walk [1].")
     assert "Katherine Kerswell" in resolve("What did she say about the inspection?", history)
+
+
+def test_another_subject_takes_the_place_of_what_the_question_was_about():
+    history = turns("What did inspectors say about disabled children in 2024?", "They live with committed carers [1].")
+    assert resolve("And unaccompanied asylum seekers?", history) == (
+        "What did inspectors say about unaccompanied asylum seekers in 2024?")
+    # "their" is of what was asked about: it stays
+    assert "disabled children" in resolve("And their health?", history)
+
+
+def test_a_preposition_before_what_period_still_asks_of_the_earlier_question():
+    history = turns("How many children were supported by the advocacy service in 2018?", "55 children [1].")
+    assert resolve("Over what period?", history) == "Over what period (children were supported by the advocacy service in 2018)?"

@@ -314,3 +314,10 @@ def test_generative_mode_over_loopback_http(settings):
 def test_how_long_something_lasted_is_answered_by_its_length_not_by_the_newest_source(settings):
     a = ask("How long did the peer support last?", settings=settings)
     assert a.answer.startswith("The Department for Education") and "two-year" in a.answer, a.answer
+
+
+def test_over_what_period_is_answered_by_the_time_in_the_sentence_just_said(settings):
+    history = exchanges(("How many children were supported by the advocacy service in 2018?",
+                         "55 children supported between January and June 2018 [1]."))
+    a = ask("Over what period?", history=history, settings=settings)
+    assert "between January and June 2018" in a.answer and "interim period" not in a.answer, a.answer

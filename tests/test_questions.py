@@ -411,3 +411,10 @@ def test_asking_what_happened_in_a_year_or_with_a_name_asks_for_an_overview(text
 ])
 def test_a_grade_asked_of_in_the_present_asks_for_the_latest(text, latest):
     assert analyse(text).latest is latest
+
+
+def test_which_months_asks_when_and_the_word_period_names_the_kind_of_answer():
+    assert analyse("During which months were children supported?").kind == "when"
+    # a follow-up's "period" is the kind of answer, not an event a date must be of
+    q = analyse("Over what period (children were supported by the advocacy service in 2018)?", "Over what period?")
+    assert q.kind == "when" and answer_type_score(q, "55 children were supported between January and June 2018.") == 1.0
