@@ -394,7 +394,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         cands = [c for c in cands if not _similar(c.text, q.answered)]
     if q.item:  # nor is "How were things for the first group?" by the list just given, which named the group
         item = _words(q.item)
-        cands = [c for c in cands if not (_is_list_item(c) and any(_words(ln) == item for ln in _list_lines(c.hit.chunk)))]
+        listed = {c.hit.chunk.id: [_words(ln) for ln in _list_lines(c.hit.chunk)] for c in cands}
+        cands = [c for c in cands if not (item in listed[c.hit.chunk.id] and _words(c.text) in listed[c.hit.chunk.id])]
     if q.years and q.kind != "compare":  # a question about a year is answered from that year, or not at all
         cands = [c for c in cands if c.on_year] or cands
     return cands
@@ -418,7 +419,8 @@ def _similar(a: str, b: str) -> bool:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
+    """A line's words, less its item mark: "2. Consistency of practitioners." is the item "Consistency of practitioners"."""
+    return re.findall(r"\w+", re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "", text).lower())
 
 
 def _list_lines(chunk: Chunk) -> list[str]:

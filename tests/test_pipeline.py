@@ -109,6 +109,9 @@ def test_the_first_one_after_a_list_is_answered_about_its_first_item(settings):
     a = ask("Tell me more about the first one.", history, settings=settings)
     assert "out of hours" in a.query and "out of hours" in a.answer.replace("-", " "), (a.query, a.answer)
     assert not a.answer.startswith("Services to children out of hours"), a.answer  # more than the item said again
+    # nor the list again, from the report's numbered copy of it ("2. Consistency of practitioners…")
+    a = ask("Tell me more about the second one.", history, settings=settings)
+    assert "Consistency of practitioners" not in a.answer and "Sufficiency of accommodation" not in a.answer, a.answer
 
 
 def test_a_lead_in_holding_the_figure_asked_for_answers_how_many(settings):
