@@ -30,6 +30,10 @@ ABOUT_METHOD = re.compile(
     r"inspectors (?:reviewed|considered|looked at|met|spoke)|the inspectors were|the visit was the|this (?:visit|inspection) (?:was|is) the)\b", re.I)
 ASKS_METHOD = re.compile(r"\b(?:evidence|sources?|methods?|look(?:ed|ing)? at|focus(?:ed|sed)? on|review(?:ed)?|consider(?:ed)?|"
                          r"which (?:monitoring )?(?:visit|inspection)|(?:first|second|third|fourth|fifth) (?:monitoring )?visit)\b", re.I)
+# "What was the purpose of the 2024 cabinet report?", "What is the letter about?": what the document says of itself answers
+ASKS_PURPOSE = re.compile(r"\b(?:purpose|aim|point) of (?:the|this|that)\b(?:\s+[\w'’-]+){0,4}?\s+(?:report|letter|paper|document)\b"
+                          r"|\bwhat (?:is|was|does|did) (?:the|this|that) (?:[\w'’-]+\s+){0,3}?(?:report|letter|paper|document) (?:about|for|do)\b", re.I)
+PURPOSE_STEMS = frozenset({"purpos", "aim", "point"})
 PASSAGES_CONSIDERED = 40  # reranked with the question's own features before sentences are picked
 CARRIES_ON = re.compile(r"^\W*(?:in particular|we also|they also|it also|this|these|however|but|also|moreover|additionally|"
                         r"in addition|for example|for instance|as a result|consequently|despite this)\b", re.I)
@@ -293,6 +297,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     focus_stems = {s: w for s, w in q_stems.items() if not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
     if q.typed:  # "what grade…": the kind of answer is checked by its type, its word says nothing more
         focus_stems = {s: w for s, w in focus_stems.items() if s not in TYPE_STEMS} or focus_stems
+    asks_purpose = bool(ASKS_PURPOSE.search(q.text))
+    if asks_purpose:  # nor does "purpose" ("…purposeful relationships with their PAs")
+        focus_stems = {s: w for s, w in focus_stems.items() if s not in PURPOSE_STEMS} or focus_stems
     if q.kind == "when":
         focus_stems = dict(q_stems)
     focus = vocab.with_abbreviations({stem(f) for f in q.focus})
@@ -348,7 +355,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         c.lexical = (_overlap(focus_stems, sentence_stems - title) + 0.3 * _overlap(focus_stems, sentence_stems & title)
                      + 0.4 * _overlap(focus_stems, before - title))  # the sentence before sets its subject
         c.passage = 0.5 * max(c.hit.dense, 0.0) + 0.5 * p_lex
-        c.typed = answer_type_score(q, c.text, vocab.lowercase)
+        c.typed = 1.0 if asks_purpose and ABOUT_ITSELF.match(c.text) else answer_type_score(q, c.text, vocab.lowercase)
         if q.kind == "number" and head and not _counts(head, c.text):
             c.typed = 0.0  # a figure, but not a figure of what was asked
         if asked_of and not asked_of & (sentence_stems | before):

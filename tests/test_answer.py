@@ -417,3 +417,10 @@ def test_a_grade_asked_for_an_area_in_other_words_is_the_areas_grade():
                "The impact of leaders on social work practice with children and families: Good.",
                "The experiences and progress of care leavers: Good.")
     assert not a.abstained and "impact of leaders" in a.text, a.text
+
+
+def test_the_purpose_of_a_report_is_what_it_says_of_itself():
+    a = answer("What was the purpose of the cabinet report?",
+               "Care leavers benefit from strong, effective and purposeful relationships with their advisers.",
+               "This report advises Cabinet of the outcome of the inspection of children's services.")
+    assert a.text.startswith("This report advises Cabinet"), a.text
