@@ -244,9 +244,11 @@ def _counts(focus: set[str], sentence: str) -> bool:
             continue  # "beyond 21", "aged over 21", "the 16+ teams": an age or a name, not a count
         # "48 young people": the thing counted follows the figure; "a caseload of 14": it comes
         # before, linked to it ("foster carers; 48 young people" counts young people).
-        if any(stems[j] in focus and not re.search(r"[;:,]", sentence[spans[i].end():spans[j].start()])
+        if any(stems[j] in focus and not re.search(r"[;:,]|\b(?:for|with|in|at|from|to|on|by)\b", sentence[spans[i].end():spans[j].start()])
                for j in range(i + 1, min(len(tokens), i + 6))):
-            return True  # "27 examples of formal escalation", "15 newly qualified social workers"
+            # "27 examples of formal escalation", "15 newly qualified social workers" (but "three teams for
+            # local children" counts teams)
+            return True
         for j in range(max(0, i - 5), i):
             if stems[j] in focus and not re.search(r"[;:]", sentence[spans[j].end():spans[i].start()]) and (
                     j == i - 1 or LINK.match(tokens[i - 1])):

@@ -245,9 +245,10 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
         searched += retry[3]
         if not retry[2].abstained and (composed.abstained or retry[2].confidence > composed.confidence):
             query, hits, composed = retry[:3]
-    if composed.abstained and new_subject(text):
+    if composed.abstained and new_subject(text) and last_answer(turns):
         # "What about the sexual exploitation panel?": no reading in the conversation is answered, so
-        # the subject may be a new one, asked as it stands
+        # the subject may be a new one, asked as it stands (but after a refusal, "And care leavers?"
+        # asks what was refused of them)
         alone = answer_from(text, [], engine, settings)
         searched += alone[3]
         if not alone[2].abstained:

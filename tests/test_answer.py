@@ -35,6 +35,8 @@ def test_a_figure_counts_the_noun_next_to_it():
     assert not _counts({stem("leavers")}, "care leavers are supported beyond 21 if required")  # an age
     assert not _counts({stem("leavers")}, "Care leavers aged over 21 years continue to get a service")
     assert _counts({stem("children")}, "Over 60 children now have an independent visitor")
+    assert not _counts({stem("children")}, "there is instability for the three teams for local children in care")
+    assert _counts({stem("escalation")}, "there have been 27 examples of formal escalation")
 
 
 def test_a_count_of_what_was_not_asked_about_is_refused():

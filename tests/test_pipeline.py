@@ -253,6 +253,13 @@ def test_a_new_subject_no_reading_of_the_conversation_answers_is_asked_as_it_sta
     assert a.query == "What about the MASE panel?" and "not to be functioning effectively" in a.answer, (a.query, a.answer)
 
 
+def test_a_new_subject_after_a_refusal_asks_what_was_refused_of_it(settings):
+    first = ask("How many foster carers did Croydon recruit in 2024?", settings=settings)
+    a = ask("And care leavers?", history=exchanges(("How many foster carers did Croydon recruit in 2024?", first.answer)),
+            settings=settings)
+    assert first.abstained and a.abstained and "How many" in a.query, (a.query, a.answer)
+
+
 def test_what_was_wrong_with_the_first_item_is_searched_with_the_items_words(settings):
     history = exchanges(("What needs to improve according to the 2024 inspection?",
                          "- Services to children out of hours [1].\n- Waiting time for early help support [1]."),
