@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.loaders.structure import ends_sentence
-from assistant.questions import FUTURE, GRADE_STATEMENT, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, grade_verdict, polar_terms, stem
+from assistant.questions import FUTURE, GRADE_STATEMENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, grade_verdict, polar_terms, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
@@ -304,6 +304,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         focus_stems = {s: w for s, w in focus_stems.items() if s not in PURPOSE_STEMS} or focus_stems
     if q.kind == "when":
         focus_stems = dict(q_stems)
+    if q.latest and not q.years:  # "When was Croydon last inspected?": "last" asks for the newest source, "since the last inspection in 2020" is not it
+        focus_stems = {s: w for s, w in focus_stems.items() if not LATEST_WORDS.fullmatch(s)} or focus_stems
     focus = vocab.with_abbreviations({stem(f) for f in q.focus})
     for s in (focus | agents) & set(focus_stems):
         focus_stems[s] *= 3.0
@@ -358,6 +360,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
                      + 0.4 * _overlap(focus_stems, before - title))  # the sentence before sets its subject
         c.passage = 0.5 * max(c.hit.dense, 0.0) + 0.5 * p_lex
         c.typed = 1.0 if asks_purpose and ABOUT_ITSELF.match(c.text) else answer_type_score(q, c.text, vocab.lowercase)
+        if q.kind == "when" and q.latest and not q.years and year and c.typed == 1.0 and max(map(int, YEAR.findall(c.text)), default=year) < year:
+            c.typed = 0.5  # asked when it last happened: "since the last inspection in 2020", read in 2024, looks back
         if q.kind == "number" and head and not _counts(head, c.text):
             c.typed = 0.0  # a figure, but not a figure of what was asked
         if asked_of and not asked_of & (sentence_stems | before):

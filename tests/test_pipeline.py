@@ -217,6 +217,12 @@ def test_when_a_follow_up_event_ended_is_answered_by_what_ended_it_not_by_the_da
     assert "involvement with the council will end with the new order" in a.answer, a.answer
 
 
+@pytest.mark.parametrize("question", ["When was Croydon last inspected?", "When did Ofsted last inspect Croydon's children's services?"])
+def test_when_it_last_happened_is_the_newest_time_not_one_the_newest_source_looks_back_on(settings, question):
+    a = ask(question, settings=settings)
+    assert "October 2024" in a.answer and "2020" not in a.answer, a.answer
+
+
 def test_a_question_about_now_is_answered_from_the_newest_source(settings):
     a = ask("Is Croydon still inadequate?", settings=settings)
     assert a.answer.startswith("No"), a.answer
