@@ -34,7 +34,7 @@ GROUPS = [
     "councillors councillor members member",
     "breakdown breakdowns disruption disruptions disrupted",
     "often frequently frequent rarely rare",
-    "talk talked talking language terminology wording",
+    "talk talked talking spoke spoken speak language terminology wording",
     "helped helping assistance assist assisted",
 ]
 

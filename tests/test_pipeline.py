@@ -337,3 +337,8 @@ def test_over_what_period_is_answered_by_the_time_in_the_sentence_just_said(sett
                          "55 children supported between January and June 2018 [1]."))
     a = ask("Over what period?", history=history, settings=settings)
     assert "between January and June 2018" in a.answer and "interim period" not in a.answer, a.answer
+
+
+def test_whether_inspectors_talked_to_children_is_answered_by_those_who_spoke_with_them(settings):
+    a = ask("Did inspectors talk to children during the 2024 inspection?", settings=settings)
+    assert "spoke with inspectors" in a.answer.split("[1]")[0], a.answer

@@ -37,3 +37,7 @@ def test_a_word_two_asked_words_bring_stands_for_the_same_one_in_any_order():
 
 def test_help_given_is_written_as_assistance():
     assert stem("assistance") in related({stem("helped")})
+
+
+def test_talking_to_someone_is_speaking_with_them():
+    assert stem("spoke") in related({stem("talk")})
