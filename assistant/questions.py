@@ -274,7 +274,7 @@ def _analyse(text: str) -> Question:
         kind = "duration"
     elif re.search(r"\b(?:at|from|until|till|up to|to|by) what age\b|^\s*(?:and\s+)?what age\b|\bhow old\b", main):
         kind = "age"
-    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:years?|months?|dates?|period)\b|\bwhat period\b|\bwhat year\b|\bin which month\b|\bdates?\b", main):
+    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:years?|months?|dates?|period)\b|\bwhat period\b|\bwhat year\b|\bin which month\b|(?<!up to )(?<!out of )\bdates?\b", main):
         kind = "when"
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"

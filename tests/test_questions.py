@@ -418,3 +418,8 @@ def test_which_months_asks_when_and_the_word_period_names_the_kind_of_answer():
     # a follow-up's "period" is the kind of answer, not an event a date must be of
     q = analyse("Over what period (children were supported by the advocacy service in 2018)?", "Over what period?")
     assert q.kind == "when" and answer_type_score(q, "55 children were supported between January and June 2018.") == 1.0
+
+
+def test_up_to_date_asks_about_a_state_not_for_a_date():
+    assert analyse("Were children's records up to date in 2018?").kind == "yesno"
+    assert analyse("What date was the report published?").kind == "when"
