@@ -100,7 +100,7 @@ def last_answer(history: list[dict] | None) -> str:
             if turn["content"].startswith(CANNOT_ANSWER):
                 return ""
             text = ANSWER_MARKS.sub(" ", turn["content"]).strip()
-            first = (split_sentences(text.split("\n", 1)[0]) or [""])[0]
+            first = (split_sentences(text.split("\n", 1)[0]) or [""])[0].split("; ", 1)[0]  # its main clause
             return " ".join(first.split()[:30]).rstrip(" .")
         if isinstance(turn, dict) and turn.get("role") == "user":
             return ""

@@ -203,3 +203,10 @@ def test_another_subject_takes_the_place_of_what_the_question_was_about():
 def test_a_preposition_before_what_period_still_asks_of_the_earlier_question():
     history = turns("How many children were supported by the advocacy service in 2018?", "55 children [1].")
     assert resolve("Over what period?", history) == "Over what period (children were supported by the advocacy service in 2018)?"
+
+
+def test_why_after_an_answer_of_two_clauses_is_about_its_main_one():
+    history = turns("Was every area rated good?", "No. Help and protection was judged requires improvement to be good; "
+                                                  "children in care, care leavers and leadership were all good.")
+    q = resolve("Why?", history)
+    assert "Help and protection was judged requires improvement" in q and "leadership" not in q, q
