@@ -36,6 +36,7 @@ GROUPS = [
     "often frequently frequent rarely rare",
     "talk talked talking spoke spoken speak language terminology wording",
     "helped helping assistance assist assisted",
+    "morale demoralised demoralized",
 ]
 
 

@@ -41,3 +41,7 @@ def test_help_given_is_written_as_assistance():
 
 def test_talking_to_someone_is_speaking_with_them():
     assert stem("spoke") in related({stem("talk")})
+
+
+def test_low_morale_is_written_as_demoralised():
+    assert stem("demoralised") in related({stem("morale")})
