@@ -407,7 +407,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         cands = [c for c in cands if not _similar(c.text, q.answered)]
     if q.item:  # nor is "How were things for the first group?" by the list just given, which named the group
         item = _words(q.item)
-        listed = {c.hit.chunk.id: [_words(ln) for ln in _list_lines(c.hit.chunk)] for c in cands}
+        chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}  # each passage's lines read once, not once per sentence
+        listed = {cid: [_words(ln) for ln in _list_lines(chunk)] for cid, chunk in chunks.items()}
         cands = [c for c in cands if not (item in listed[c.hit.chunk.id] and _words(c.text) in listed[c.hit.chunk.id])]
     if q.years and q.kind != "compare":  # a question about a year is answered from that year, or not at all
         cands = [c for c in cands if c.on_year] or cands

@@ -163,6 +163,13 @@ def may_skip_back(question: str) -> bool:
 SUBJECT_ENDS = r"in|for|on|at|about|during|with|from|since|by|according|compared|and"  # what closes "for care leavers"
 
 
+def _subject_after(preposition: str, question: str) -> re.Match | None:
+    """Where a question names its subject after `preposition` ("…for care leavers in 2024": group 1 is
+    "care leavers "), or None when it names none there, or only a year."""
+    said = re.search(rf"\b{re.escape(preposition)}\s+((?:(?!(?:{SUBJECT_ENDS})\b)[\w'’-]+\s*)+)", question, re.I)
+    return said if said and not YEAR.search(said.group(1)) else None
+
+
 def new_subject(question: str) -> list[str]:
     """The words of "what about X?" / "and for X?" / "the same for X?": a new subject, which
     an answer must be about (not "and who led it?", "compared with 2017?")."""
@@ -284,8 +291,8 @@ def resolve(question: str, history: list[dict] | None) -> str:
         return f"{prev}?"  # "What was the figure in 2024?": the figure asked for before, of that year
     if re.match(r"(?:for|in|on|at|about|during|with|from|among|regarding|of)\b", rest, re.I) and not WH_FRAME.match(rest):
         # "What grade was given for care leavers in 2024?" then "And for children in care?": the one for the other
-        said = re.search(rf"\b{rest.split()[0]}\s+((?:(?!(?:{SUBJECT_ENDS})\b)[\w'’-]+\s*)+)", prev, re.I)
-        if said and not YEAR.search(said.group(1)):
+        said = _subject_after(rest.split()[0], prev)
+        if said:
             return f"{prev[:said.start()]}{rest} {prev[said.end():]}".rstrip() + "?"
         return f"{prev} {rest}?"
     if self_contained(rest) and not refers:
@@ -316,8 +323,8 @@ def resolve(question: str, history: list[dict] | None) -> str:
         # "What grade did care leavers get in 2024?" then "And children in care?": the grade of the other
         at = next(i for i, g in enumerate(graded.groups(), 1) if g)
         return f"{prev[:graded.start(at)]}{rest}{prev[graded.end(at):]}?"
-    said = re.search(rf"\babout\s+((?:(?!(?:{SUBJECT_ENDS})\b)[\w'’-]+\s*)+)", prev, re.I)
-    if said and not YEAR.search(said.group(1)) and not PRONOUN.search(rest):
+    said = _subject_after("about", prev)
+    if said and not PRONOUN.search(rest):
         # "What did inspectors say about disabled children in 2024?" then "And unaccompanied asylum seekers?"
         # (not "And their physical health?": "their" is of what was asked about)
         return f"{prev[:said.start(1)]}{rest} {prev[said.end(1):]}".rstrip() + "?"
