@@ -151,6 +151,7 @@ def _replace_years(text: str, years: list[str]) -> str:
     return YEAR.sub(years[0], text) if YEAR.search(text) else f"{text} in {years[0]}"
 
 
+ASKS_NAME = re.compile(r"\b(?:his|her)\s+(?:full\s+)?name\b", re.I)
 PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|her|his)\b", re.I)
 
 
@@ -307,7 +308,9 @@ def resolve(question: str, history: list[dict] | None) -> str:
         thing = thing_named(prev) if ONE.search(rest) else ""
         if thing:
             rest = ONE.sub(lambda m: f"{m.group(1)}{thing}", rest, count=1)
-        person = last_person(history)
+        # "What's his name?" after "A permanent director was appointed": someone the last answer did not
+        # name, not whoever was named before it
+        person = last_person(history[-1:] if ASKS_NAME.search(rest) else history)
         if person:
             rest = re.sub(r"\b(his|her)\s+(?!(?:to|and|of|in|on|at|for|with|by|from|that|when|about)\b)(?=\w)", f"{person}'s ", rest, flags=re.I)
             rest = re.sub(r"\b(he|she|him|her)\b", person, rest, flags=re.I)

@@ -19,7 +19,9 @@ STOPWORDS = frozenset(
     might must about into over under again further once any all each few more most other some such only own same just
     also both up down out off if because while until against between through during before after above below
     many much tell say said give given get got ever yet still now latest current currently recent recently
-    please according report reports document documents following""".split()
+    please according report reports document documents following
+    what's who's where's when's why's how's that's it's there's here's let's i'm i've i'd you're we're they're he's she's
+    isn't aren't wasn't weren't don't doesn't didn't hasn't haven't hadn't can't couldn't won't wouldn't shouldn't""".split()
 )
 
 LATEST_WORDS = re.compile(r"\b(now|latest|current(?:ly)?|most recent|recent|today|present|newest|last(?!\s*[?.!])|still|any ?more)\b", re.I)
@@ -139,6 +141,7 @@ NORMALISE = {
     "ratings": "grade", "judged": "grade", "judgement": "grade", "judgment": "grade", "judgements": "grade",
     "verdict": "grade", "result": "grade", "score": "grade", "scored": "grade", "effectiveness": "grade",
     "spoke": "say", "speak": "say", "spoken": "say", "said": "say", "says": "say", "saying": "say",
+    "goes": "go", "went": "go", "gone": "go",
 }
 
 
@@ -162,7 +165,7 @@ def content_words(text: str) -> list[str]:
 FORM_GROUPS = [
     {"lead", "led", "leading"}, {"say", "said", "says", "spoke", "speak", "spoken"}, {"take", "took", "taken"},
     {"find", "found"}, {"give", "gave", "given"}, {"leave", "left"}, {"tell", "told"}, {"make", "made"},
-    {"begin", "began", "begun"}, {"write", "wrote", "written"},
+    {"begin", "began", "begun"}, {"write", "wrote", "written"}, {"go", "goes", "went", "gone"},
 ]
 
 

@@ -210,3 +210,12 @@ def test_why_after_an_answer_of_two_clauses_is_about_its_main_one():
                                                   "children in care, care leavers and leadership were all good.")
     q = resolve("Why?", history)
     assert "Help and protection was judged requires improvement" in q and "leadership" not in q, q
+
+
+def test_his_name_asks_for_someone_the_last_answer_did_not_name():
+    history = (turns("Who was the 2018 letter addressed to?", "Eleni Ioannides, interim executive director [1].")
+               + turns("Was a permanent director on the way?", "A permanent executive director has recently been "
+                                                               "appointed, and takes up his post in December [1]."))
+    assert "Eleni" not in resolve("What's his name?", history)
+    named = turns("Who was appointed commissioner in 2017?", "Inspectors appointed commissioner Eleanor Brazil [1].")
+    assert "Eleanor Brazil" in resolve("What's her full name?", named)

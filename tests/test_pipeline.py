@@ -342,3 +342,10 @@ def test_over_what_period_is_answered_by_the_time_in_the_sentence_just_said(sett
 def test_whether_inspectors_talked_to_children_is_answered_by_those_who_spoke_with_them(settings):
     a = ask("Did inspectors talk to children during the 2024 inspection?", settings=settings)
     assert "spoke with inspectors" in a.answer.split("[1]")[0], a.answer
+
+
+@pytest.mark.parametrize("question", ["What's the out-of-hours problem?", "What happens when a child goes missing?"])
+def test_a_contraction_or_an_irregular_verb_does_not_hide_the_answer(settings, question):
+    # "what's" is no word of the question's subject; "goes" is "go" ("children who go missing")
+    a = ask(question, settings=settings)
+    assert not a.abstained and ("out-of-hours service" in a.answer or "go missing" in a.answer), a.answer
