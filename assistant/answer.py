@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.loaders.structure import ends_sentence
-from assistant.questions import FUTURE, GRADE_STATEMENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, grade_verdict, polar_terms, stem
+from assistant.questions import FUTURE, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, grade_verdict, polar_terms, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
@@ -760,6 +760,10 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
     if unknown:
         return Composed(refusal(documents, f"It never mentions {', '.join(unknown[:3])}."), [], True, 0.0)
     cands = score_candidates(q, hits, vocab, documents)
+    if q.kind == "grade" and re.search(HOW_IT_WENT, q.text, re.I) and _unsupported(q, cands):
+        # "How were disabled children doing?": no grade was given them, so what was found of them
+        q = replace(q, kind="what", grade=False)
+        cands = score_candidates(q, hits, vocab, documents)
     conf = confidence(cands)
     counted = _counted_list(q, cands)
     missing = _unsupported(q, cands) if counted is None else ""

@@ -104,6 +104,10 @@ DURATION = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|te
 MONEY = re.compile(r"£\s?\d|\$\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion|bn|m)\b|\bpounds\b", re.I)
 
 
+# "How did Croydon do…?", "How are care leavers faring?": a verdict, where one was given
+HOW_IT_WENT = r"\bhow (?:did|does|do|has|have|is|are|was|were) (?:[\w'’-]+ ){1,4}?(?:do|doing|done|fare|fared|faring|perform|performed)\b"
+
+
 @dataclass
 class Question:
     text: str
@@ -281,9 +285,9 @@ def _analyse(text: str) -> Question:
         kind = "when"
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"
-    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|\bhow (?:did|does|do|has|have|is|are|was|were) (?:[\w'’-]+ ){1,4}?(?:do|doing|done|fare|fared|faring|perform|performed)\b"
+    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|" + HOW_IT_WENT
                  # "…do in the 2024 inspection?", "…fare?": the verdict (not "how are children doing at school?")
-                 r"(?=\s*(?:[?.!—-]|$|overall\b|(?:in|at|with|from|since|during)\s+(?:[\w'’-]+\s+){0,4}?(?:inspection|visit|report|ofsted|(?:19|20)\d\d)\b))", main) or re.search(
+                 + r"(?=\s*(?:[?.!—-]|$|overall\b|(?:in|at|with|from|since|during)\s+(?:[\w'’-]+\s+){0,4}?(?:inspection|visit|report|ofsted|(?:19|20)\d\d)\b))", main) or re.search(
             r"^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?:inadequate|outstanding|requires? improvement)\b"
             # "Is Croydon good now?": a verdict asked for when the question ends on it (not "is the support good for…",
             # nor "were the plans any good?", which asks about their quality)
@@ -344,7 +348,7 @@ PAST = re.compile(r"\b(?:was|were|did|had|been)\b", re.I)
 GRADED = re.compile(
     r"^\s*(?:and\s+)?(?:what|which)\s+(?:overall\s+)?(?:grade|rating|judgement|judgment|score)\s+(?:did|does|has|had|was)\s+(.+?)\s+"
     r"(?:get|receive|achieve|have|given|awarded)\b"
-    r"|^\s*(?:and\s+)?how\s+(?:was|were|did|has|have)\s+(.+?)\s+(?:rated|judged|graded|score|scored|do)\b"
+    r"|^\s*(?:and\s+)?how\s+(?:is|are|was|were|did|does|do|has|have)\s+(.+?)\s+(?:rated|judged|graded|score|scored|do|doing|fare|fared|faring|perform|performed)\b"
     r"|^\s*(?:and\s+)?what\s+(?:was|is)\s+(.+?)['’]s?\s+(?:ofsted\s+)?(?:grade|rating|judgement)\b", re.I)
 
 

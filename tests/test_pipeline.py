@@ -349,3 +349,10 @@ def test_a_contraction_or_an_irregular_verb_does_not_hide_the_answer(settings, q
     # "what's" is no word of the question's subject; "goes" is "go" ("children who go missing")
     a = ask(question, settings=settings)
     assert not a.abstained and ("out-of-hours service" in a.answer or "go missing" in a.answer), a.answer
+
+
+def test_how_a_group_without_a_grade_was_doing_is_told_by_what_was_found_of_it(settings):
+    a = ask("How were disabled children doing in 2024?", settings=settings)
+    assert not a.abstained and "Disabled children receive a responsive and sensitive service" in a.answer, a.answer
+    graded = ask("How are care leavers faring?", settings=settings)
+    assert graded.answer.startswith("The experiences and progress of care leavers: Good"), graded.answer

@@ -357,6 +357,7 @@ def test_the_subject_of_a_grade_question_leaves_out_names_and_area_words():
     assert analyse("What grade did services for children in care get?").graded == ["care"]
     assert analyse("How were children's services in Kingston upon Thames rated overall?").graded == []
     assert analyse("What was Camden's Ofsted rating?").graded == []
+    assert analyse("How were disabled children doing in 2024?").graded == ["disabled"]  # a verdict, if they were given one
 
 
 def test_a_place_in_an_idiom_is_no_content_word():
