@@ -257,6 +257,10 @@ def _asks_for_organisation(text: str) -> bool:
     return bool(m) and not m.group(1)[0].isupper()
 
 
+# "What are caseloads like in 2024?": "like" frames the question, it is not what it asks about ("staff like working here")
+WHAT_LIKE = re.compile(r"^\s*(?:and\s+)?(?:what|how)(?:['’]s|\s+(?:is|are|was|were|has|have|had))\b.*?\b(?<!would )(?<!'d )(?<!’d )like\b(?!\s+(?:about|working|being)\b)", re.I)
+
+
 def _analyse(text: str) -> Question:
     t = text.strip()
     low = t.lower()
@@ -311,7 +315,8 @@ def _analyse(text: str) -> Question:
         # "Is Croydon outstanding?": a grade asked of in the present, with no year, is the current one
         latest=bool(LATEST_WORDS.search(low)) or kind == "grade" and not years and bool(PRESENT.search(main)) and not PAST.search(main),
         # "how does that compare with 2017?": a sentence saying "compared to" is no likelier to answer
-        terms=[w for w in content_words(t) if not ((kind == "compare" or len(set(years)) >= 2) and re.fullmatch(r"compar(?:e[sd]?|ison)|versus|vs", w))],
+        terms=[w for w in content_words(t) if not ((kind == "compare" or len(set(years)) >= 2) and re.fullmatch(r"compar(?:e[sd]?|ison)|versus|vs", w))
+               and not (w == "like" and WHAT_LIKE.search(t))],
         names=[n for n in names if n and n.lower() not in STOPWORDS and n.lower() not in MONTH_WORDS],
         focus=wh_focus(t) or (compared_subject(main) if kind == "compare" else []),
         focus_is_noun=_asks_for_role(t),

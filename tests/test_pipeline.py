@@ -356,3 +356,8 @@ def test_how_a_group_without_a_grade_was_doing_is_told_by_what_was_found_of_it(s
     assert not a.abstained and "Disabled children receive a responsive and sensitive service" in a.answer, a.answer
     graded = ask("How are care leavers faring?", settings=settings)
     assert graded.answer.startswith("The experiences and progress of care leavers: Good"), graded.answer
+
+
+def test_what_caseloads_are_like_is_answered_by_caseloads_not_by_what_staff_like(settings):
+    a = ask("What are social workers' caseloads like in 2024?", settings=settings)
+    assert a.answer.startswith("Overall, caseloads are manageable"), a.answer

@@ -424,3 +424,10 @@ def test_which_months_asks_when_and_the_word_period_names_the_kind_of_answer():
 def test_up_to_date_asks_about_a_state_not_for_a_date():
     assert analyse("Were children's records up to date in 2018?").kind == "yesno"
     assert analyse("What date was the report published?").kind == "when"
+
+
+def test_like_that_frames_a_question_is_not_a_word_it_asks_about():
+    assert "like" not in analyse("What are social workers' caseloads like in 2024?").terms
+    assert "like" not in analyse("What was life like for care leavers?").terms
+    assert "like" in analyse("What do staff like about working in Croydon?").terms
+    assert "like" in analyse("What would young people like to change?").terms
