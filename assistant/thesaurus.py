@@ -33,7 +33,7 @@ GROUPS = [
     "wellbeing emotional mental",
     "councillors councillor members member",
     "breakdown breakdowns disruption disruptions disrupted",
-    "often frequently frequent rarely rare",
+    "often frequently frequent frequency regularly regular rarely rare",
     "talk talked talking spoke spoken speak language terminology wording",
     "helped helping assistance assist assisted",
     "morale demoralised demoralized",

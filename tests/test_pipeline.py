@@ -361,3 +361,8 @@ def test_how_a_group_without_a_grade_was_doing_is_told_by_what_was_found_of_it(s
 def test_what_caseloads_are_like_is_answered_by_caseloads_not_by_what_staff_like(settings):
     a = ask("What are social workers' caseloads like in 2024?", settings=settings)
     assert a.answer.startswith("Overall, caseloads are manageable"), a.answer
+
+
+def test_often_enough_is_answered_by_what_is_done_regularly(settings):
+    a = ask("Do social workers visit children often enough?", settings=settings)
+    assert not a.abstained and "visited regularly" in a.answer, a.answer
