@@ -678,6 +678,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         if too and too.group(0).lower() in sentence.lower():
             return 1.0  # "…too many care leavers each?": "…responsibility for too many young people"
         found = FINDS[q.polarity].search(sentence)
+        if found and q.polarity == "positive" and NEGATIVE.search(sentence):
+            return 0.6  # "…more effective challenge, although this had not had sufficient impact": praise, half taken back
         return 0.8 if found else 0.3
     if q.kind == "compare":
         if q.grade:

@@ -431,3 +431,10 @@ def test_like_that_frames_a_question_is_not_a_word_it_asks_about():
     assert "like" not in analyse("What was life like for care leavers?").terms
     assert "like" in analyse("What do staff like about working in Croydon?").terms
     assert "like" in analyse("What would young people like to change?").terms
+
+
+def test_praise_half_taken_back_answers_what_was_praised_less_well_than_praise():
+    q = analyse("What did Ofsted praise in 2018?")
+    mixed = "IROs are beginning to provide more effective challenge, although this had not had sufficient impact."
+    praise = "Positive progress can also be seen in the take up of independent visitors."
+    assert answer_type_score(q, praise) > answer_type_score(q, mixed) > answer_type_score(q, "The visit took place in October.")
