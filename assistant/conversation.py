@@ -141,8 +141,12 @@ def self_contained(rest: str) -> bool:
     "and who led the 2020 one?", "who else was there?", "why was that?")."""
     if not (WH_FRAME.match(rest) or AUXILIARY.match(rest)) or PRONOUN.search(rest) or ANAPHOR.search(rest):
         return False
-    own = [w for w in content_words(rest) if not LATEST_WORDS.fullmatch(w) and not YEAR.fullmatch(w)]
-    return len(own) >= 2
+    return len(_own_words(rest)) >= 2
+
+
+def _own_words(text: str) -> list[str]:
+    """What a question asks about in its own words: not "now", nor a year."""
+    return [w for w in content_words(text) if not LATEST_WORDS.fullmatch(w) and not YEAR.fullmatch(w)]
 
 
 def _replace_years(text: str, years: list[str]) -> str:
@@ -268,8 +272,9 @@ def resolve(question: str, history: list[dict] | None) -> str:
     if prev.endswith(")"):  # the earlier follow-up's own context: one level is enough, or the query grows each turn
         prev, context = prev.split(" (", 1)
         years = set(YEAR.findall(context))
-        if THING_PRONOUN.search(prev) or re.search(r"\bthat\b", prev, re.I):
-            # "Do they help with hobbies too?": who "they" are is in its context, without the answer given there
+        if THING_PRONOUN.search(prev) or re.search(r"\bthat\b", prev, re.I) or len(_own_words(prev)) < 2:
+            # "Do they help with hobbies too?", "Were there any problems?": who "they" are, or what had
+            # problems, is in its context, without the answer given there
             prev = f"{prev} ({context.split(': ', 1)[0].split(' (', 1)[0].rstrip(')')})"
         elif len(years) == 1 and not YEAR.search(prev):  # "…(led the 2024 inspection…)": still 2024 (a comparison's two years are not)
             prev = f"{prev} in {years.pop()}"

@@ -219,3 +219,10 @@ def test_his_name_asks_for_someone_the_last_answer_did_not_name():
     assert "Eleni" not in resolve("What's his name?", history)
     named = turns("Who was appointed commissioner in 2017?", "Inspectors appointed commissioner Eleanor Brazil [1].")
     assert "Eleanor Brazil" in resolve("What's her full name?", named)
+
+
+def test_a_year_asked_after_a_follow_up_of_few_words_keeps_what_that_follow_up_was_about():
+    history = (turns("What did Ofsted say about care leavers in 2024?", "PAs are tenacious in their work with care leavers [1].")
+               + turns("Were there any problems?", "For some care leavers, they have not benefited from a PA early enough [1]."))
+    q = resolve("What about in 2018?", history)
+    assert "care leavers" in q and "2018" in q and "2024" not in q, q
