@@ -726,19 +726,31 @@ def _counted_list(q: Question, cands: list[Candidate]) -> Candidate | None:
 MIN_OVERVIEW_WORDS = 10  # fewer, and a sentence says where to look ("The report is included at Appendix 1"), not what happened
 
 
+# "Ofsted's report can be found here.", "REPORT TITLE: Outcome of…": where to look, or a form's label, not what happened
+POINTER_OR_LABEL = re.compile(r"\b(?:can be (?:found|read|seen)|click here|(?:is|are) (?:included|attached|available) (?:at|in|here|on))\b"
+                              r"|^\W*[A-Z][A-Z&/ ]{2,}:")
+
+
 def _tells(text: str) -> bool:
     """A whole sentence that can tell a story: long enough, and ended (a headline or a lead-in is not)."""
-    return len(text.split()) >= MIN_OVERVIEW_WORDS and ends_sentence(text)
+    return len(text.split()) >= MIN_OVERVIEW_WORDS and ends_sentence(text) and not POINTER_OR_LABEL.search(text)
 
 
-def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabulary, documents: dict[str, DocumentInfo]) -> Composed:
-    """"What happened in 2017?": for each document of the time (or about the name), the sentence
-    that best says what its title says it is about, oldest first; each is labelled with its year."""
-    chosen = []
+def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabulary, documents: dict[str, DocumentInfo],
+                     per_document: int = 1) -> Composed:
+    """"What happened in 2017?": for each document of the time (or about the name), the `per_document`
+    sentences that best say what its title says it is about, each saying something new, oldest
+    document first; each is labelled with its year."""
+    chosen: list[Candidate] = []
     for title, hits in per_doc:
         cands = [c for c in score_candidates(title, hits, vocab, documents) if _tells(c.text)]
-        if cands:
-            chosen.append(cands[0])
+        told: list[Candidate] = []
+        for c in cands:
+            if len(told) == per_document:
+                break
+            if not any(_similar(c.text, t.text) for t in told):
+                told.append(c)
+        chosen += told
     if not chosen:
         return Composed(refusal(documents, "Nothing in it matches the question."), [], True, 0.0)
     chosen.sort(key=lambda c: documents[c.hit.chunk.doc].date)  # the documents asked about are the collection's own

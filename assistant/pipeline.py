@@ -17,7 +17,7 @@ from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
 from assistant.llm import client_from_settings
 from assistant.neighbours import WordNeighbours
-from assistant.questions import GRADE_SEARCH_WORDS, YEAR, Question, analyse, content_words, expand_query, stem
+from assistant.questions import DOCUMENT_NOUNS, GRADE_SEARCH_WORDS, YEAR, Question, analyse, content_words, expand_query, stem
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
 from assistant.store import IndexProblem, collection_dir, load_build, read_manifest, read_sources
@@ -178,7 +178,9 @@ def overview_documents(q: Question, documents: dict, vocab: Vocabulary, limit: i
     titled = [d for d in docs if names <= {stem(w) for w in content_words(documents[d].title)}]
     docs = titled if names and titled else docs  # Barnet's own reports, not Enfield's naming Barnet's partnership
     docs = [d for d in docs if documents[d].derived_from not in docs]  # a rewrite of one of them tells it again
-    return sorted(docs, key=lambda d: documents[d].date, reverse=True)[:limit]
+    kinds = set(q.terms) & DOCUMENT_NOUNS  # "the 2018 letter": of that year's documents, the letter
+    named = [d for d in docs if kinds & {documents[d].kind, *content_words(documents[d].title)}]
+    return sorted(named or docs, key=lambda d: documents[d].date, reverse=True)[:limit]
 
 
 def search_overview(retriever: HybridRetriever, docs: list[str], k: int) -> list[tuple[Question, list[Hit]]]:
@@ -220,7 +222,11 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
         per_doc = search_overview(engine.retriever, overview, settings.top_k)
         hits = [h for _, found in per_doc for h in found]
         searched = time.perf_counter() - t0
-        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents), searched
+        # "Summarise the 2018 Ofsted letter": one document, told in a few sentences; "What happened with
+        # Camden?" is told by the one sentence of it about Camden
+        named_by_title = engine.vocab.specific_names(q) <= engine.vocab.title_stems.get(overview[0], set())
+        told = settings.max_sentences if len(overview) == 1 and named_by_title else 1
+        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents, told), searched
     hits = search(engine.retriever, q, settings.top_k, engine.vocab)
     searched = time.perf_counter() - t0
     composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,

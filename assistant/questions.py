@@ -331,9 +331,13 @@ def _analyse(text: str) -> Question:
 
 
 # "What happened in 2017?", "Tell me about Camden": the whole story of a time or a name
-ASKS_OVERVIEW = re.compile(r"^\s*(?:and\s+)?(?:what\s+(?:happened|went\s+on|was\s+going\s+on|took\s+place|was\s+the\s+(?:story|news))|"
-                           r"tell\s+me\s+(?:about|what\s+happened)|(?:give\s+me\s+)?an?\s+overview\s+of)\b", re.I)
-OVERVIEW_WORDS = frozenset("happened going went took place story news tell overview".split())
+ASKS_OVERVIEW = re.compile(r"^\s*(?:and\s+)?(?:please\s+)?(?:what\s+(?:happened|went\s+on|was\s+going\s+on|took\s+place|was\s+the\s+(?:story|news))|"
+                           r"tell\s+me\s+(?:about|what\s+happened)|(?:give\s+me\s+)?an?\s+(?:overview|summary)\s+of|summari[sz]e|sum\s+up|"
+                           r"what\s+(?:are|were)\s+the\s+(?:key|main)\s+(?:findings|points|messages)\s+(?:of|in|from))\b", re.I)
+# "Summarise the 2018 letter": the words of such a question that name no subject narrower than a document
+DOCUMENT_NOUNS = frozenset("report letter article news document paper".split())
+OVERVIEW_WORDS = frozenset("happened going went took place story news tell overview summary summarise summarize sum "
+                           "key main findings points messages".split()) | DOCUMENT_NOUNS
 
 
 def asks_overview(text: str, years: list[int], names: list[str]) -> bool:

@@ -78,7 +78,7 @@ def test_list_questions_get_the_list(settings):
 def test_what_happened_in_a_year_is_told_by_that_years_documents(settings):
     a = ask("What happened in 2017?", settings=settings)
     assert not a.abstained and "taken control" in a.answer, a.answer
-    assert [c.doc for c in a.citations] == [NEWS_2017]
+    assert {c.doc for c in a.citations} == {NEWS_2017}
     both = ask("What happened in 2017 and 2019?", settings=settings)
     assert both.answer.startswith("(2017)") and "(2019)" in both.answer and "peer support" in both.answer, both.answer
     assert ask("What happened in 2021?", settings=settings).abstained  # no document of that year
@@ -366,3 +366,12 @@ def test_what_caseloads_are_like_is_answered_by_caseloads_not_by_what_staff_like
 def test_often_enough_is_answered_by_what_is_done_regularly(settings):
     a = ask("Do social workers visit children often enough?", settings=settings)
     assert not a.abstained and "visited regularly" in a.answer, a.answer
+
+
+@pytest.mark.parametrize("question", ["Summarise the 2018 letter", "Tell me about the 2018 letter",
+                                      "What are the key findings of the 2018 letter?"])
+def test_a_summary_of_one_document_is_its_own_few_sentences_that_sum_it_up(settings, question):
+    a = ask(question, settings=settings)
+    assert a.answer.startswith("In summary, progress has been made"), a.answer
+    assert {c.doc for c in a.citations} == {LETTER} and len(a.answer.split("[")) >= 3, a.answer
+    assert "can be found here" not in ask("What happened in 2017?", settings=settings).answer  # where to look is no news
