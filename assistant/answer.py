@@ -20,6 +20,7 @@ from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
 TYPE_STEMS = frozenset(stem(w) for w in TYPE_WORDS)
+GRADE_STEMS = frozenset(stem(w) for w in "outstanding good inadequate requires require improvement".split())
 ABOUT_ITSELF = re.compile(
     r"^\W*(?:\d+(?:\.\d+)*\s+)?(?:this|the purpose of this)\s+(?:report|letter|paper|document|note|briefing|appendix)\s+"
     r"(?:is to\s+)?(?:summari[sz]es|advises|sets out|describes|outlines|provides|presents|informs|updates|asks|seeks)\b", re.I)
@@ -298,7 +299,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     # years and months that set the scene (the year filter deals with those).
     focus_stems = {s: w for s, w in q_stems.items() if not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
     if q.typed:  # "what grade…": the kind of answer is checked by its type, its word says nothing more
-        focus_stems = {s: w for s, w in focus_stems.items() if s not in TYPE_STEMS} or focus_stems
+        # (nor, asked "was it rated outstanding?", the grade asked after: any grade given answers, yes or no)
+        asked = TYPE_STEMS | (GRADE_STEMS if q.kind == "grade" else set())
+        focus_stems = {s: w for s, w in focus_stems.items() if s not in asked} or focus_stems
     asks_purpose = bool(ASKS_PURPOSE.search(q.text))
     if asks_purpose:  # nor does "purpose" ("…purposeful relationships with their PAs")
         focus_stems = {s: w for s, w in focus_stems.items() if s not in PURPOSE_STEMS} or focus_stems
@@ -382,7 +385,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score += 0.15
         if info and info.derived_from in vocab.doc_stems:
             score *= 0.9  # a rewrite of another document here: cite the primary source
-        if q.typed and c.typed == 0.0:
+        if q.typed and (c.typed == 0.0 or q.kind == "grade" and c.typed <= 0.3):  # a grade in passing, or another's, gives none
             # "When did her involvement end?" may be answered by an event, not a date.
             score *= 0.8 if q.kind == "when" else 0.6
         if not c.covered:

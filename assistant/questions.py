@@ -38,7 +38,9 @@ GRADE_SEARCH_WORDS = "overall effectiveness judged outstanding good requires imp
 # not the word in passing ("good quality", "must be good for", "to be judged good").
 GRADE_STATEMENT = re.compile(
     rf"(?:[:–]\s*|\s-\s*)['‘’\"]?{_GRADE}\b|['‘’\"]{_GRADE}['‘’\"]|(?<!be )\b(?:judged|rated|graded|grade of)\s+(?:\w+\s+){{0,8}}?(?:as\s+)?(?<!than ){_GRADE}\b"
-    rf"|\b(?:is|are|was|were|remains?)\s+(?:still\s+)?['‘]?{_GRADE}\b|\b{_GRADE}[- ]rated\b|\brequires? improvement to be good\b",
+    rf"|\b(?:is|are|was|were|remains?)\s+(?:still\s+)?['‘]?{_GRADE}\b|\b{_GRADE}[- ]rated\b|\brequires? improvement to be good\b"
+    # "The overall judgement is that children's services require improvement"
+    rf"|\b(?:judgement|judgment|grade|rating|verdict)\s+(?:is|was)\s+that\s+(?:[\w'’-]+\s+){{0,4}}?{_GRADE}\b",
     re.I,
 )
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|double[sd]?)\b", re.I)
@@ -293,6 +295,8 @@ def _analyse(text: str) -> Question:
                  # "…do in the 2024 inspection?", "…fare?": the verdict (not "how are children doing at school?")
                  + r"(?=\s*(?:[?.!—-]|$|overall\b|(?:in|at|with|from|since|during)\s+(?:[\w'’-]+\s+){0,4}?(?:inspection|visit|report|ofsted|(?:19|20)\d\d)\b))", main) or re.search(
             r"^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?:inadequate|outstanding|requires? improvement)\b"
+            # "Did Croydon get outstanding?"
+            r"|^\s*(?:and\s+)?(?:did|does|do|has|have)\b.*\b(?:get|got|receive|received|achieve|achieved|earn|earned)\s+(?:an?\s+)?['‘]?(?:inadequate|outstanding|requires? improvement)\b"
             # "Is Croydon good now?": a verdict asked for when the question ends on it (not "is the support good for…",
             # nor "were the plans any good?", which asks about their quality)
             r"|^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?<!any\s)(?<!much\s)(?<!no\s)(?<!very\s)(?<!so\s)good(?:\s+(?:now|today|still|any ?more|in (?:19|20)\d\d))?\s*[?.!]*\s*$", main):  # "is it still inadequate?"

@@ -375,3 +375,11 @@ def test_a_summary_of_one_document_is_its_own_few_sentences_that_sum_it_up(setti
     assert a.answer.startswith("In summary, progress has been made"), a.answer
     assert {c.doc for c in a.citations} == {LETTER} and len(a.answer.split("[")) >= 3, a.answer
     assert "can be found here" not in ask("What happened in 2017?", settings=settings).answer  # where to look is no news
+
+
+@pytest.mark.parametrize("question", ["Was Croydon rated outstanding?", "Has Croydon ever been rated outstanding?",
+                                      "Did Croydon get outstanding?"])
+def test_asked_whether_a_grade_was_given_the_answer_is_the_grade_that_was(settings, question):
+    # the grade asked after is in no sentence; the grade given ('good'), not a grade of another council, answers
+    a = ask(question, settings=settings)
+    assert a.answer.startswith("No: ") and "'good'" in a.answer and "Camden" not in a.answer, a.answer

@@ -21,6 +21,8 @@ from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, con
     ("Are Croydon's children's services good now?", "grade"),
     ("Is the support good for care leavers who move away?", "yesno"),  # "good" in passing
     ("Were care plans for children any good in 2024?", "yesno"),  # their quality, not a grade
+    ("Did Croydon get outstanding?", "grade"),
+    ("Did care leavers get an outstanding grade?", "grade"),
 ])
 def test_kind(text, kind):
     assert analyse(text).kind == kind
@@ -31,6 +33,7 @@ def test_kind(text, kind):
     ("Croydon was judged inadequate in September 2017.", True),
     ("assistance from good-rated Camden", True),
     ("Children's services in Havering require improvement to be good", True),
+    ("The overall judgement is that children's services require improvement.", True),
     ("Care leavers must be good for overall effectiveness to be judged good.", False),  # a condition
     ("The quality of good practice is improving.", False),
 ])
