@@ -285,9 +285,10 @@ def resolve(question: str, history: list[dict] | None) -> str:
     m = ELLIPSIS.match(question)
     rest = (question[m.end():] if m else question).rstrip(" ?.!")
     if COMPARE.search(question):
-        target = re.split(r"\b(?:compared?|comparison)\s+(?:with|to)\s+", rest, maxsplit=1, flags=re.I)[-1]
+        parts = re.split(r"\b(?:compared?|comparison)\s+(?:with|to)\s+", rest, maxsplit=1, flags=re.I)
+        target = parts[-1] if len(parts) > 1 else ""  # "Did that change in 2024?" names no other thing to compare with
         if not [w for w in content_words(target) if not YEAR.fullmatch(w)]:
-            target = " and ".join(new_years) if new_years else rest  # "compared with 2017?"
+            target = " and ".join(new_years) if new_years else target or "now"  # "compared with 2017?"
         return f"{prev}, compared with {target}?"
     if new_years:
         prev = _replace_years(prev, new_years)

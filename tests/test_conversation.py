@@ -226,3 +226,9 @@ def test_a_year_asked_after_a_follow_up_of_few_words_keeps_what_that_follow_up_w
                + turns("Were there any problems?", "For some care leavers, they have not benefited from a PA early enough [1]."))
     q = resolve("What about in 2018?", history)
     assert "care leavers" in q and "2018" in q and "2024" not in q, q
+
+
+def test_a_change_asked_of_without_saying_compared_with_what_is_against_the_year_named_or_now():
+    history = turns("What did Ofsted say about leadership in 2017?", "Leadership was rated inadequate [1].")
+    assert resolve("Did that change in 2024?", history) == "What did Ofsted say about leadership in 2017, compared with 2024?"
+    assert resolve("How has that changed?", history) == "What did Ofsted say about leadership in 2017, compared with now?"
