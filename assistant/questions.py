@@ -43,7 +43,7 @@ GRADE_STATEMENT = re.compile(
     rf"|\b(?:judgement|judgment|grade|rating|verdict)\s+(?:is|was)\s+that\s+(?:[\w'’-]+\s+){{0,4}}?{_GRADE}\b",
     re.I,
 )
-NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|double[sd]?)\b", re.I)
+NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|double[sd]?|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", re.I)
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTHS}(?:\s+\d{{4}})?|{MONTHS}\s+\d{{4}}|(?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b")
 # A capitalised word of a name: "Brenda", "McLaughlin", "O'Brien", "Jenny-ellen"

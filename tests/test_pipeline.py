@@ -383,3 +383,8 @@ def test_asked_whether_a_grade_was_given_the_answer_is_the_grade_that_was(settin
     # the grade asked after is in no sentence; the grade given ('good'), not a grade of another council, answers
     a = ask(question, settings=settings)
     assert a.answer.startswith("No: ") and "'good'" in a.answer and "Camden" not in a.answer, a.answer
+
+
+def test_how_many_so_far_is_answered_by_the_ordinal_of_the_latest(settings):
+    a = ask("How many monitoring visits had Croydon had by October 2018?", settings=settings)
+    assert not a.abstained and "fourth monitoring visit" in a.answer.split("[1]")[0], a.answer
