@@ -535,7 +535,9 @@ def polarity(low: str) -> str:
     return ""
 
 
-CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|reflect(?:s|ed)?|so that|in order (?:to|for)|since|led to|means that|meant|"
+CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|enabl(?:e|es|ed|ing)|thanks to|contribut(?:ed|es|ing) to|driven by|underpinned by|reflect(?:s|ed)?|so that|so as to|in order (?:to|for)|(?:undertaken|done|carried out|chosen|made) to ensure|"
+                   # "since the last inspection", "since 2020": a time, not a reason
+                   rf"since(?!\s+(?:the\s+)?(?:last|previous|first|then|(?:19|20)\d\d|{MONTHS}))|led to|means that|meant|"
                    # a condition is a reason: "…must be good for overall effectiveness to be judged good"
                    r"(?:must|has to|have to|needs? to) be\b[^.;]{0,60}?\bfor\b[^.;]{1,60}?\bto be|required for|a condition of)\b", re.I)
 

@@ -441,3 +441,15 @@ def test_praise_half_taken_back_answers_what_was_praised_less_well_than_praise()
     mixed = "IROs are beginning to provide more effective challenge, although this had not had sufficient impact."
     praise = "Positive progress can also be seen in the take up of independent visitors."
     assert answer_type_score(q, praise) > answer_type_score(q, mixed) > answer_type_score(q, "The visit took place in October.")
+
+
+@pytest.mark.parametrize("sentence, why", [
+    ("Since the last inspection in 2020, the local authority has improved services.", False),  # a time
+    ("Staff turnover has been high since 2021.", False),
+    ("Leadership stability has enabled the council to deliver good services.", True),
+    ("A standard inspection was undertaken to ensure inspectors could explore practice in depth.", True),
+    ("Caseloads are high because of vacancies.", True),
+])
+def test_a_reason_is_a_cause_or_a_purpose_not_a_time(sentence, why):
+    q = analyse("Why did Croydon improve?")
+    assert (answer_type_score(q, sentence) == 1.0) is why
