@@ -157,6 +157,7 @@ IDIOMS = [
     (re.compile(r"\b(in|into|take|takes|took|taken|taking) place\b", re.I), r"\1"),
     (re.compile(r"\b(?:break|breaks|breaking|broke|broken) down\b", re.I), "breakdown"),
     (re.compile(r"\bout of the ordinary\b", re.I), "unusual"),
+    (re.compile(r"\blooked[- ]after\b", re.I), "in care"),  # "looked-after children" are children in care
 ]
 
 

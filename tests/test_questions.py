@@ -369,6 +369,7 @@ def test_a_place_in_an_idiom_is_no_content_word():
     assert content_words("Did placements break down?") == ["placements", "breakdown"]
     assert "break" in content_words("Short breaks let carers have a break.")
     assert content_words("What was out of the ordinary about it?") == ["unusual"]
+    assert content_words("How are looked-after children?") == ["care", "children"]  # children in care
 
 
 @pytest.mark.parametrize("fault", [
