@@ -406,8 +406,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     if q.latest and not q.years and q.kind == "grade":
         # "Is it still rated inadequate?": the newest verdict answers, whatever older ones said.
         cands = [c for c in cands if c.year == newest and c.typed == 1.0] + [c for c in cands if not (c.year == newest and c.typed == 1.0)]
-    if q.answered and q.kind == "why":  # "Why?" is never answered by what was just said: that is what it asks about
-        cands = [c for c in cands if not _similar(c.text, q.answered)]
+    if q.answered and q.kind == "why":  # "Why?" is not answered by what was just said: that is what it asks about
+        # (unless it gave its own reason: "…has been set up by the chief executive to oversee the programme")
+        cands = [c for c in cands if c.typed == 1.0 or not _similar(c.text, q.answered)]
     if q.item:  # nor is "How were things for the first group?" by the list just given, which named the group
         item = _words(q.item)
         chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}  # each passage's lines read once, not once per sentence

@@ -536,11 +536,17 @@ def polarity(low: str) -> str:
     return ""
 
 
-CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|enabl(?:e|es|ed|ing)|thanks to|contribut(?:ed|es|ing) to|driven by|underpinned by|reflect(?:s|ed)?|so that|so as to|in order (?:to|for)|(?:undertaken|done|carried out|chosen|made) to ensure|"
-                   # "since the last inspection", "since 2020": a time, not a reason
-                   rf"since(?!\s+(?:the\s+)?(?:last|previous|first|then|(?:19|20)\d\d|{MONTHS}))|led to|means that|meant|"
+CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|enabl(?:e|es|ed|ing)|thanks to|contribut(?:ed|es|ing) to|driven by|underpinned by|reflect(?:s|ed)?|"
+                   # (not "since": in reports it tells a time, "since the last inspection", "since it was rated")
+                   r"led to|means that|meant|"
                    # a condition is a reason: "…must be good for overall effectiveness to be judged good"
                    r"(?:must|has to|have to|needs? to) be\b[^.;]{0,60}?\bfor\b[^.;]{1,60}?\bto be|required for|a condition of)\b", re.I)
+
+
+# Why something was done: "…has been set up by the chief executive to oversee…", "…was undertaken to ensure…"
+PURPOSE = re.compile(r"\b(?:so that|so as to|in order (?:to|for)|(?:set up|created|established|appointed|launched|introduced|undertaken|done|"
+                     r"carried out|chosen|made|agreed)\b[^.;]{0,40}?\bto (?:ensure|oversee|support|help|improve|reduce|increase|provide|"
+                     r"deliver|address|tackle|drive|strengthen|bring))\b", re.I)
 
 
 def new_proper_nouns(asked_names: list[str], sentence: str) -> list[str]:
@@ -675,7 +681,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "entity":
         return 1.0 if new_proper_nouns(q.names, sentence) else 0.0
     if q.kind == "why":
-        if CAUSE.search(sentence):
+        # a purpose says why something was done, not why a grade was given
+        if CAUSE.search(sentence) or not q.grade and PURPOSE.search(sentence):
             return 1.0
         # "Why was it not rated good?": the faults found are the reasons
         return 0.7 if q.polarity == "negative" and NEGATIVE.search(sentence) else 0.4

@@ -388,3 +388,10 @@ def test_asked_whether_a_grade_was_given_the_answer_is_the_grade_that_was(settin
 def test_how_many_so_far_is_answered_by_the_ordinal_of_the_latest(settings):
     a = ask("How many monitoring visits had Croydon had by October 2018?", settings=settings)
     assert not a.abstained and "fourth monitoring visit" in a.answer.split("[1]")[0], a.answer
+
+
+def test_why_after_an_answer_that_gave_its_own_purpose_is_answered_by_it(settings):
+    history = exchanges(("Who set up the improvement board?", "An improvement board, with an independent chair, has been "
+                         "set up by the chief executive to oversee the delivery of the improvement programme [1]."))
+    a = ask("Why?", history=history, settings=settings)
+    assert "to oversee the delivery of the improvement programme" in a.answer, a.answer

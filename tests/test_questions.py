@@ -454,3 +454,9 @@ def test_praise_half_taken_back_answers_what_was_praised_less_well_than_praise()
 def test_a_reason_is_a_cause_or_a_purpose_not_a_time(sentence, why):
     q = analyse("Why did Croydon improve?")
     assert (answer_type_score(q, sentence) == 1.0) is why
+
+
+def test_a_purpose_says_why_something_was_done_not_why_a_grade_was_given():
+    done = "An improvement board has been set up by the chief executive to oversee the improvement programme."
+    assert answer_type_score(analyse("Why was an improvement board set up?"), done) == 1.0
+    assert answer_type_score(analyse("Why was Croydon rated inadequate in 2017?"), done) < 1.0
