@@ -414,6 +414,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}  # each passage's lines read once, not once per sentence
         listed = {cid: [_words(ln) for ln in _list_lines(chunk)] for cid, chunk in chunks.items()}
         cands = [c for c in cands if not (item in listed[c.hit.chunk.id] and _words(c.text) in listed[c.hit.chunk.id])]
+    if q.told:  # "Tell me more": what was not said yet
+        cands = [c for c in cands if not any(_similar(c.text, t) for t in q.told)]
     if q.years and q.kind != "compare":  # a question about a year is answered from that year, or not at all
         cands = [c for c in cands if c.on_year] or cands
     return cands
@@ -784,7 +786,8 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
     counted = _counted_list(q, cands)
     missing = _unsupported(q, cands) if counted is None else ""
     if conf < threshold or missing:
-        return Composed(refusal(documents, missing), [], True, conf)
+        # "Tell me more" when all was said: say so, not that the collection lacks it
+        return Composed(refusal(documents, "It says nothing more on this than what was said." if q.told else missing), [], True, conf)
     if counted is not None:
         text, citations = render(_whole_list(counted, max_list_words), documents, as_list=True)
         heading = counted.hit.chunk.heading.strip()

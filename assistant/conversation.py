@@ -31,6 +31,33 @@ ANAPHOR = re.compile(r"\b(one|ones|else|other|others|former|latter|above)\b", re
 COMPARE = re.compile(r"\b(compare|comparison|differ|difference|change[ds]?|versus|vs)\b", re.I)
 
 
+# "Tell me more", "Anything else?", "Go on": the question before, answered with what was not said yet
+MORE = re.compile(r"^\s*(?:and\s+|ok(?:ay)?,?\s+|so\s+)?(?:(?:please|can you|could you)\s+)?"
+                  r"(?:tell me more|more(?:\s+details?)?|any(?:thing| more) else|what else|go on|carry on|continue|say more|"
+                  r"elaborate|expand|anything more|is that all|what more)"
+                  r"(?:\s+(?:about|on)\s+(?:that|this|it|them))?(?:\s+please)?\s*[?.!]*\s*$", re.I)
+
+
+def asks_more(question: str) -> bool:
+    return bool(MORE.match(question))
+
+
+def said_before(history: list[dict] | None) -> list[str]:
+    """What "tell me more" must not say again: the sentences of the answers to the question it asks
+    again and to each "tell me more" since, without markers or labels."""
+    said: list[str] = []
+    for turn in reversed(history or []):
+        if not isinstance(turn, dict) or not isinstance(turn.get("content"), str):
+            continue
+        if turn.get("role") == "assistant" and not turn["content"].startswith(CANNOT_ANSWER):
+            for line in turn["content"].splitlines():
+                clean = re.sub(r"\s+(?=[.,;:!?])", "", ANSWER_MARKS.sub(" ", line)).strip()  # "…offer [1]." -> "…offer."
+                said += [s for s in split_sentences(clean) if s]
+        elif turn.get("role") == "user" and not asks_more(turn["content"]):
+            break  # the question asked again: what came before it was about something else
+    return said
+
+
 def last_user_question(history: list[dict] | None) -> str:
     for turn in reversed(history or []):
         if isinstance(turn, dict) and turn.get("role") == "user":
@@ -178,8 +205,8 @@ def _subject_after(preposition: str, question: str) -> re.Match | None:
 def new_subject(question: str) -> list[str]:
     """The words of "what about X?" / "and for X?" / "the same for X?": a new subject, which
     an answer must be about (not "and who led it?", "compared with 2017?")."""
-    if ORDINAL.search(question):
-        return []  # "and the last one?": the item it points at (or the thing said before) is its subject already
+    if ORDINAL.search(question) or asks_more(question):
+        return []  # "and the last one?", "and anything else?": the item pointed at or the question before is its subject
     rest, m = question, ELLIPSIS.match(question)
     while m and m.end():  # "and what about…"
         rest = rest[m.end():]
@@ -259,6 +286,8 @@ def resolve(question: str, history: list[dict] | None) -> str:
             body = question.rstrip(" ?.!")
             question = f"{body} in {years.pop()}{question[len(body):]}"
         return question
+    if previous and asks_more(question):
+        return resolve(previous, before_last_question(history))
     answered = last_answer(history)
     refers = refers_back(question, answered)
     if not previous or not (is_follow_up(question) or refers):

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import Composed, Vocabulary, compose, compose_overview, doc_year
-from assistant.conversation import (before_last_question, follow_up_words, last_answer, last_user_question, listed_item,
-                                    may_skip_back, new_subject, resolve)
+from assistant.conversation import (asks_more, before_last_question, follow_up_words, last_answer, last_user_question,
+                                    listed_item, may_skip_back, new_subject, resolve, said_before)
 from assistant.embedding import Embedder
 from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
@@ -217,6 +217,7 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
         q.item = item
         q.answered = item or last_answer(turns)  # the item is said already
         q.about = new_subject(text)
+        q.told = said_before(turns) if asks_more(text) else []
     overview = overview_documents(q, engine.documents, engine.vocab, settings.max_sentences) if q.overview else []
     if overview:  # "What happened in 2017?": what each of that year's documents is about
         per_doc = search_overview(engine.retriever, overview, settings.top_k)

@@ -131,6 +131,7 @@ class Question:
     change: bool = False  # "are fewer children missing school than before?": a finding of change answers
     graded: list[str] = field(default_factory=list)  # "what grade did the fostering service get?": fostering
     overview: bool = False  # "What happened in 2017?": asks what the sources of a year (or about a name) tell, nothing narrower
+    told: list[str] = field(default_factory=list)  # "Tell me more": the sentences already given, not to be given again
 
     @property
     def typed(self) -> bool:

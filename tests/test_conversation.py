@@ -1,6 +1,6 @@
 """Follow-ups resolved against the conversation, by rules over words (no model)."""
 
-from assistant.conversation import follow_up_words, last_answer, new_subject, resolve
+from assistant.conversation import follow_up_words, last_answer, new_subject, resolve, said_before
 
 
 def turns(question, answer):
@@ -232,3 +232,17 @@ def test_a_change_asked_of_without_saying_compared_with_what_is_against_the_year
     history = turns("What did Ofsted say about leadership in 2017?", "Leadership was rated inadequate [1].")
     assert resolve("Did that change in 2024?", history) == "What did Ofsted say about leadership in 2017, compared with 2024?"
     assert resolve("How has that changed?", history) == "What did Ofsted say about leadership in 2017, compared with now?"
+
+
+def test_tell_me_more_asks_the_question_before_again():
+    history = turns("What did Ofsted say about care leavers in 2024?", "PAs are tenacious [1]. Care leavers are happy [2].")
+    for more in ["Tell me more", "Anything else?", "And what else?", "go on", "More please"]:
+        assert resolve(more, history) == "What did Ofsted say about care leavers in 2024?", more
+    assert resolve("Tell me more about leadership", history) != "What did Ofsted say about care leavers in 2024?"
+
+
+def test_what_tell_me_more_must_not_say_again_is_every_answer_since_the_question_it_repeats():
+    history = (turns("What was said about adoption?", "Adoption is slow [1].")
+               + turns("What did Ofsted say about care leavers in 2024?", "PAs are tenacious [1]. (2024) Care leavers are happy [2].")
+               + turns("Tell me more", "Care leavers have a local offer [1]."))
+    assert said_before(history) == ["Care leavers have a local offer.", "PAs are tenacious.", "Care leavers are happy."]

@@ -395,3 +395,15 @@ def test_why_after_an_answer_that_gave_its_own_purpose_is_answered_by_it(setting
                          "set up by the chief executive to oversee the delivery of the improvement programme [1]."))
     a = ask("Why?", history=history, settings=settings)
     assert "to oversee the delivery of the improvement programme" in a.answer, a.answer
+
+
+def test_tell_me_more_gives_what_was_not_said_and_says_so_when_nothing_is_left(settings):
+    first = ask("What did Ofsted say about care leavers in 2024?", settings=settings)
+    history = exchanges(("What did Ofsted say about care leavers in 2024?", first.answer))
+    more = ask("Tell me more", history=history, settings=settings)
+    assert not more.abstained and more.query == "What did Ofsted say about care leavers in 2024?"
+    sentences = lambda answer: {s.strip(" .") for s in re.split(r"\s*\[\d+\]\.?\s*", answer) if s.strip(" .")}
+    assert sentences(more.answer) and not sentences(more.answer) & sentences(first.answer), more.answer
+    lead = exchanges(("Who was the lead inspector in 2024?", "Lead inspector: Christine Kennet, His Majesty's Inspector [1]."))
+    none_left = ask("Tell me more", history=lead, settings=settings)
+    assert none_left.abstained and "nothing more on this than what was said" in none_left.answer, none_left.answer
