@@ -20,6 +20,7 @@ from assistant.neighbours import WordNeighbours
 from assistant.questions import DOCUMENT_NOUNS, GRADE_SEARCH_WORDS, YEAR, Question, analyse, content_words, expand_query, stem
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
+from assistant.spelling import Speller
 from assistant.store import IndexProblem, collection_dir, load_build, read_manifest, read_sources
 from assistant.types import Answer, Hit
 
@@ -36,6 +37,7 @@ class Engine:
     retriever: HybridRetriever
     vocab: Vocabulary
     settings: Settings
+    speller: Speller
 
     @property
     def documents(self):
@@ -98,7 +100,7 @@ def load_engine(collection: str | None = None, settings: Settings | None = None,
         if settings.neighbours_per_word > 0:
             vocab.neighbours = WordNeighbours(embedder, cdir / "words", settings.neighbours_per_word, settings.neighbour_floor,
                                               settings.query_threads).fit(w for w in vocab.words if vocab.df.get(stem(w), 0))
-        engine = Engine(collection, retriever, vocab, settings)
+        engine = Engine(collection, retriever, vocab, settings, Speller().fit(vocab.words))
         _engines[key] = engine
         return engine
 
@@ -239,10 +241,13 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
                settings: Settings | None = None, mode: str = "hybrid", client=None):
     """Like ask(), but yields the verified answer text as a language model writes it, then the Answer."""
     settings = settings or load_settings()
-    text = clean_question(question, settings)
+    asked = clean_question(question, settings)
     engine = load_engine(collection, settings, mode)
     t0 = time.perf_counter()
-    turns = clean_history(history, settings)
+    # "abotu care leavers": what was meant is searched (and shown as the query), as is what was meant before
+    text = engine.speller.correct(asked)
+    turns = [{**t, "content": engine.speller.correct(t["content"])} if t["role"] == "user" else t
+             for t in clean_history(history, settings)]
     query, hits, composed, searched = answer_from(text, turns, engine, settings)
     earlier = before_last_question(turns)
     if query != text and (composed.abstained or new_subject(text)) and may_skip_back(text) and last_user_question(earlier):
@@ -271,7 +276,7 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
                 composed = item
         timings["generate"] = time.perf_counter() - t2
     yield Answer(
-        question=text,
+        question=asked,
         answer=composed.text,
         abstained=composed.abstained,
         citations=composed.citations,

@@ -407,3 +407,9 @@ def test_tell_me_more_gives_what_was_not_said_and_says_so_when_nothing_is_left(s
     lead = exchanges(("Who was the lead inspector in 2024?", "Lead inspector: Christine Kennet, His Majesty's Inspector [1]."))
     none_left = ask("Tell me more", history=lead, settings=settings)
     assert none_left.abstained and "nothing more on this than what was said" in none_left.answer, none_left.answer
+
+
+def test_a_misspelt_question_is_answered_as_meant_and_shows_what_was_searched(settings):
+    a = ask("Who was the lead inspecter in 2024?", settings=settings)
+    assert a.question == "Who was the lead inspecter in 2024?" and a.query == "Who was the lead inspector in 2024?"
+    assert "Christine Kennet" in a.answer, a.answer
