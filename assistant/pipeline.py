@@ -17,7 +17,8 @@ from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
 from assistant.llm import client_from_settings
 from assistant.neighbours import WordNeighbours
-from assistant.questions import DOCUMENT_NOUNS, GRADE_SEARCH_WORDS, YEAR, Question, analyse, content_words, expand_query, stem
+from assistant.questions import (DOCUMENT_NOUNS, GRADE_SEARCH_WORDS, YEAR, Question, analyse, content_words, direct_question,
+                                 expand_query, stem)
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
 from assistant.spelling import Speller
@@ -244,9 +245,10 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     asked = clean_question(question, settings)
     engine = load_engine(collection, settings, mode)
     t0 = time.perf_counter()
-    # "abotu care leavers": what was meant is searched (and shown as the query), as is what was meant before
-    text = engine.speller.correct(asked)
-    turns = [{**t, "content": engine.speller.correct(t["content"])} if t["role"] == "user" else t
+    # "Can you tell me who led it?", "abotu care leavers": what was meant is searched (and shown as the query),
+    # as is what was meant before
+    text = direct_question(engine.speller.correct(asked))
+    turns = [{**t, "content": direct_question(engine.speller.correct(t["content"]))} if t["role"] == "user" else t
              for t in clean_history(history, settings)]
     query, hits, composed, searched = answer_from(text, turns, engine, settings)
     earlier = before_last_question(turns)

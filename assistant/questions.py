@@ -219,6 +219,21 @@ MONTH_WORDS = frozenset(
 SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(?:when|who|where|which|why|how(?: many| much| long)?|what)\s+(?:is|are|was|were|did|does|do|has|have|had|will)\b)", re.I)
 
 
+# "Hi, can you tell me who led the inspection?", "I'd like to know how many…": the question asked is the one inside
+ASKED_INDIRECTLY = re.compile(
+    r"^\s*(?:(?:hi|hello|hey)\b[\s,!.]*)?(?:(?:please\s+)?(?:(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell|show)\s+me|tell\s+me|(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?explain)"
+    r"|i(?:['’]d|\s+would)\s+like\s+to\s+know|i\s+want\s+to\s+know|do\s+you\s+know|i\s+wonder(?:ed)?)\s*,?\s+"
+    r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.I)
+GREETING = re.compile(r"^\s*(?:hi|hello|hey)\b[\s,!.]+(?=\w)", re.I)
+
+
+def direct_question(text: str) -> str:
+    """The question without a greeting or a polite frame around it ("Can you tell me who…" -> "who…")."""
+    inner = ASKED_INDIRECTLY.sub("", text, count=1)
+    inner = GREETING.sub("", inner, count=1)
+    return inner[:1].upper() + inner[1:] if inner != text else text
+
+
 def analyse(text: str, follow_up: str = "") -> Question:
     """Read a (resolved) question; `follow_up` is the user's own words when it was a follow-up."""
     q = _analyse(text)

@@ -413,3 +413,8 @@ def test_a_misspelt_question_is_answered_as_meant_and_shows_what_was_searched(se
     a = ask("Who was the lead inspecter in 2024?", settings=settings)
     assert a.question == "Who was the lead inspecter in 2024?" and a.query == "Who was the lead inspector in 2024?"
     assert "Christine Kennet" in a.answer, a.answer
+
+
+def test_a_question_inside_a_polite_frame_is_answered_as_the_question(settings):
+    a = ask("Please tell me when the 2018 monitoring visit took place", settings=settings)
+    assert a.query.startswith("When the 2018 monitoring visit") and "3 and 4 October 2018" in a.answer, a.answer

@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.questions import GRADE_STATEMENT, analyse, answer_type_score, content_words, grade_verdict, polar_terms, stem
+from assistant.questions import (GRADE_STATEMENT, analyse, answer_type_score, content_words, direct_question, grade_verdict,
+                                 polar_terms, stem)
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -460,3 +461,16 @@ def test_a_purpose_says_why_something_was_done_not_why_a_grade_was_given():
     done = "An improvement board has been set up by the chief executive to oversee the improvement programme."
     assert answer_type_score(analyse("Why was an improvement board set up?"), done) == 1.0
     assert answer_type_score(analyse("Why was Croydon rated inadequate in 2017?"), done) < 1.0
+
+
+@pytest.mark.parametrize("asked, direct", [
+    ("Can you tell me who led the 2024 inspection?", "Who led the 2024 inspection?"),
+    ("Hello! Could you please tell me what the areas for improvement were?", "What the areas for improvement were?"),
+    ("I'd like to know how many children had an independent visitor", "How many children had an independent visitor"),
+    ("Hi, what grade did Croydon get?", "What grade did Croydon get?"),
+    ("Could you explain why Croydon was rated inadequate?", "Why Croydon was rated inadequate?"),
+    ("Tell me about the 2018 letter", "Tell me about the 2018 letter"),  # an overview, asked as it is
+    ("Can you tell me more?", "Can you tell me more?"),
+])
+def test_a_question_asked_politely_is_the_question_inside(asked, direct):
+    assert direct_question(asked) == direct
