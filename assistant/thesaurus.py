@@ -15,7 +15,11 @@ from assistant.questions import stem
 GROUPS = [
     "kids kid children child",
     "temps temp temporary agency locum locums interim",
-    "staffing workforce recruitment retention vacancies turnover workloads caseloads",
+    # "staffing problems" are turnover, vacancies, workloads…; a question about caseloads is not about turnover
+    "staffing workforce > recruitment retention vacancies turnover workloads caseloads",
+    "workloads workload caseloads caseload",
+    "recruitment vacancies",
+    "retention turnover",
     "bosses boss management managers leaders leadership",
     "files file records paperwork documentation recording",
     "homes housing accommodation tenancy",
@@ -41,11 +45,14 @@ GROUPS = [
 
 
 def _index(groups: list[str]) -> dict[str, frozenset[str]]:
+    """Each stem -> the stems that stand for it. In "a b > c d", a and b stand for each other and bring
+    c and d (kinds of what they name), but c and d bring neither them nor each other."""
     out: dict[str, set[str]] = {}
     for line in groups:
-        stems = {stem(w) for w in line.split()}
+        broad, _, narrow = line.partition(">")
+        stems, kinds = {stem(w) for w in broad.split()}, {stem(w) for w in narrow.split()}
         for s in stems:
-            out.setdefault(s, set()).update(stems - {s})
+            out.setdefault(s, set()).update((stems | kinds) - {s})
     return {s: frozenset(v) for s, v in out.items()}
 
 

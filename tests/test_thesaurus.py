@@ -29,10 +29,10 @@ def test_the_way_people_talk_is_their_language():
 
 
 def test_a_word_two_asked_words_bring_stands_for_the_same_one_in_any_order():
-    # asked of "turnover" and "caseloads", "workforce" counts as one of them: the same one on every
+    # asked of "staffing" and "workforce", "turnover" counts as one of them: the same one on every
     # run (a set's order changes between runs, and with it the answer did)
-    asked = [stem("turnover"), stem("caseloads")]
-    assert related(asked)[stem("workforce")] == related(asked[::-1])[stem("workforce")]
+    asked = [stem("staffing"), stem("workforce")]
+    assert related(asked)[stem("turnover")] == related(asked[::-1])[stem("turnover")]
 
 
 def test_help_given_is_written_as_assistance():
@@ -45,3 +45,9 @@ def test_talking_to_someone_is_speaking_with_them():
 
 def test_low_morale_is_written_as_demoralised():
     assert stem("demoralised") in related({stem("morale")})
+
+
+def test_a_kind_of_staffing_problem_does_not_bring_the_others():
+    # "staffing" brings caseloads and turnover; "caseloads" brings workloads, not turnover or the workforce
+    brought = related({stem("caseloads")})
+    assert stem("workloads") in brought and stem("turnover") not in brought and stem("workforce") not in brought
