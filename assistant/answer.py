@@ -182,6 +182,12 @@ class Vocabulary:
                     out.add(s)
         return out
 
+    def named_in_title(self, q: Question, docs) -> list[str]:
+        """Of `docs`, those whose titles name all the question names ("Is Barnet still good?": Barnet's
+        own reports, not Enfield's naming Barnet's partnership); none when it names nothing."""
+        names = {stem(w) for n in q.names for w in content_words(n)}
+        return [d for d in docs if names and names <= self.title_stems.get(d, set())]
+
     def unknown_names(self, q: Question) -> list[str]:
         """Proper names in the question that the collection never mentions (another council, say)."""
         self.spell_out(q.names)
@@ -326,7 +332,10 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         own = _stems(re.sub(r"\(.*?\)", " ", q.text)) - TYPE_STEMS - {stem(w) for n in q.names for w in content_words(n)}
         asked_of = {s for s in specific if s in own and not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
     q_pairs = _pairs(q.terms)
-    newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in hits[:PASSAGES_CONSIDERED]), default=0)
+    # the newest source, of those about what the question names ("Is Barnet still good?": Barnet's latest report)
+    considered = hits[:PASSAGES_CONSIDERED]
+    titled = set(vocab.named_in_title(q, {h.chunk.doc for h in considered}))
+    newest = max((doc_year(documents.get(h.chunk.doc)) or 0 for h in considered if not titled or h.chunk.doc in titled), default=0)
     # "Has it changed since 2018?" asks about 2018 and about now
     asked_years = set(q.years) | ({newest} if q.kind == "compare" and len(set(q.years)) == 1 else set())
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}

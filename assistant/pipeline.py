@@ -151,9 +151,11 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
         query = f"{query} {' '.join(forms)}"
     years = sorted(set(q.years))
     named = len(years)
-    # "is it still inadequate?", "has it changed since 2018?": the newest sources must be heard
+    # "is it still inadequate?", "has it changed since 2018?": the newest sources must be heard (about
+    # what the question names: Hackney's latest report, not the collection's newest on another borough)
     if q.latest and not years or q.kind == "compare" and len(years) == 1:
-        newest = max((y for y in map(doc_year, retriever.documents.values()) if y), default=None)
+        about = (vocab.named_in_title(q, retriever.documents) if vocab is not None else []) or retriever.documents
+        newest = max((y for y in (doc_year(retriever.documents[d]) for d in about) if y), default=None)
         years = sorted(set(years) | {newest}) if newest else years
     runs = []
     for year in years:
@@ -178,8 +180,7 @@ def overview_documents(q: Question, documents: dict, vocab: Vocabulary, limit: i
     names = {stem(w) for n in q.names for w in content_words(n)}
     docs = [d for d, info in documents.items()
             if (not q.years or doc_year(info) in q.years) and names <= vocab.doc_stems.get(d, set())]
-    titled = [d for d in docs if names <= {stem(w) for w in content_words(documents[d].title)}]
-    docs = titled if names and titled else docs  # Barnet's own reports, not Enfield's naming Barnet's partnership
+    docs = vocab.named_in_title(q, docs) or docs
     docs = [d for d in docs if documents[d].derived_from not in docs]  # a rewrite of one of them tells it again
     kinds = set(q.terms) & DOCUMENT_NOUNS  # "the 2018 letter": of that year's documents, the letter
     named = [d for d in docs if kinds & {documents[d].kind, *content_words(documents[d].title)}]

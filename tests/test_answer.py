@@ -426,3 +426,14 @@ def test_the_purpose_of_a_report_is_what_it_says_of_itself():
                "Care leavers benefit from strong, effective and purposeful relationships with their advisers.",
                "This report advises Cabinet of the outcome of the inspection of children's services.")
     assert a.text.startswith("This report advises Cabinet"), a.text
+
+
+def test_the_latest_grade_of_a_named_place_is_from_its_own_newest_report_not_the_collections_newest():
+    docs = {"barnet-2019.pdf": DocumentInfo(doc="barnet-2019.pdf", title="Ofsted inspection of Barnet children's services", date="2019-07-01"),
+            "barnet-2024.pdf": DocumentInfo(doc="barnet-2024.pdf", title="Ofsted inspection of Barnet children's services", date="2024-07-23"),
+            "brent-2026.pdf": DocumentInfo(doc="brent-2026.pdf", title="Ofsted inspection of Brent children's services", date="2026-02-01")}
+    chunks = [Chunk(id="brent-2026.pdf#1", doc="brent-2026.pdf", ref="p. 1", text="Overall effectiveness: Outstanding."),
+              Chunk(id="barnet-2019.pdf#1", doc="barnet-2019.pdf", ref="p. 1", text="Overall effectiveness: Outstanding."),
+              Chunk(id="barnet-2024.pdf#1", doc="barnet-2024.pdf", ref="p. 1", text="Overall effectiveness: Good.")]
+    composed = compose_over("Is Barnet still rated good?", chunks, docs=docs)
+    assert composed.text.startswith("Yes: Overall effectiveness: Good") and composed.citations[0].doc == "barnet-2024.pdf", composed.text
