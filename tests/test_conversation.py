@@ -1,5 +1,7 @@
 """Follow-ups resolved against the conversation, by rules over words (no model)."""
 
+import pytest
+
 from assistant.conversation import follow_up_words, last_answer, new_subject, resolve, said_before
 
 
@@ -129,11 +131,18 @@ def test_a_new_subject_after_a_new_subject_replaces_it():
     assert "children in care" in q and "care leavers" not in q and "2024" in q, q
 
 
-def test_a_pronoun_left_after_cutting_the_earlier_context_keeps_what_it_stands_for():
-    history = (turns("Did Ofsted say anything about independent visitors in 2024?", "Many children have one [1].")
-               + turns("Do they help children with hobbies too?", "Yes [1]."))
-    q = resolve("And in 2018?", history)
-    assert "independent visitors" in q and "2018" in q and "2024" not in q, q
+@pytest.mark.parametrize("first, second, subject, year", [
+    # a pronoun left after cutting the earlier context keeps what it stands for
+    (("Did Ofsted say anything about independent visitors in 2024?", "Many children have one [1]."),
+     ("Do they help children with hobbies too?", "Yes [1]."), "independent visitors", "And in 2018?"),
+    # so does a follow-up of fewer than two words of its own
+    (("What did Ofsted say about care leavers in 2024?", "PAs are tenacious in their work with care leavers [1]."),
+     ("Were there any problems?", "For some care leavers, they have not benefited from a PA early enough [1]."),
+     "care leavers", "What about in 2018?"),
+])
+def test_a_year_asked_after_a_follow_up_keeps_what_that_follow_up_was_about(first, second, subject, year):
+    q = resolve(year, turns(*first) + turns(*second))
+    assert subject in q and "2018" in q and "2024" not in q, q
 
 
 def test_the_first_of_what_the_list_question_named_is_its_first_item_in_its_year():
@@ -219,13 +228,6 @@ def test_his_name_asks_for_someone_the_last_answer_did_not_name():
     assert "Eleni" not in resolve("What's his name?", history)
     named = turns("Who was appointed commissioner in 2017?", "Inspectors appointed commissioner Eleanor Brazil [1].")
     assert "Eleanor Brazil" in resolve("What's her full name?", named)
-
-
-def test_a_year_asked_after_a_follow_up_of_few_words_keeps_what_that_follow_up_was_about():
-    history = (turns("What did Ofsted say about care leavers in 2024?", "PAs are tenacious in their work with care leavers [1].")
-               + turns("Were there any problems?", "For some care leavers, they have not benefited from a PA early enough [1]."))
-    q = resolve("What about in 2018?", history)
-    assert "care leavers" in q and "2018" in q and "2024" not in q, q
 
 
 def test_a_change_asked_of_without_saying_compared_with_what_is_against_the_year_named_or_now():
