@@ -176,6 +176,17 @@ def _own_words(text: str) -> list[str]:
     return [w for w in content_words(text) if not LATEST_WORDS.fullmatch(w) and not YEAR.fullmatch(w)]
 
 
+def _year_asked_before(history: list[dict] | None, prev: str) -> str:
+    """The latest year an earlier question of the conversation asked about, other than those of `prev`."""
+    asked = set(YEAR.findall(prev))
+    for turn in reversed(history or []):
+        if isinstance(turn, dict) and turn.get("role") == "user" and isinstance(turn.get("content"), str):
+            other = [y for y in YEAR.findall(turn["content"]) if y not in asked]
+            if other:
+                return other[-1]
+    return ""
+
+
 def _replace_years(text: str, years: list[str]) -> str:
     if not years:
         return text
@@ -317,7 +328,8 @@ def resolve(question: str, history: list[dict] | None) -> str:
         parts = re.split(r"\b(?:compared?|comparison)\s+(?:with|to)\s+", rest, maxsplit=1, flags=re.I)
         target = parts[-1] if len(parts) > 1 else ""  # "Did that change in 2024?" names no other thing to compare with
         if not [w for w in content_words(target) if not YEAR.fullmatch(w)]:
-            target = " and ".join(new_years) if new_years else target or "now"  # "compared with 2017?"
+            # "compared with 2017?"; "What changed?" after 2017, then 2024: with the year asked before
+            target = " and ".join(new_years) if new_years else target or _year_asked_before(history, prev) or "now"
         return f"{prev}, compared with {target}?"
     if new_years:
         prev = _replace_years(prev, new_years)

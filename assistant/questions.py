@@ -312,6 +312,10 @@ def _analyse(text: str) -> Question:
                  # "…do in the 2024 inspection?", "…fare?": the verdict (not "how are children doing at school?")
                  + r"(?=\s*(?:[?.!—-]|$|overall\b|(?:in|at|with|from|since|during)\s+(?:[\w'’-]+\s+){0,4}?(?:inspection|visit|report|ofsted|(?:19|20)\d\d)\b))", main) or re.search(
             r"^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?:inadequate|outstanding|requires? improvement)\b"
+            # "What was the outcome in 2017?", "…the result of the 2024 inspection?": the verdict (a monitoring
+            # visit gives none)
+            r"|^\s*(?:and\s+)?what\s+(?:was|is|were)\s+(?:the\s+)?(?:overall\s+)?(?:outcome|result)s?"
+            r"(?:\s+(?:in|of|from|for)\s+(?:the\s+)?(?:(?:19|20)\d\d(?:\s+(?:ofsted\s+)?inspection)?|(?:ofsted\s+)?inspection(?:\s+in\s+(?:19|20)\d\d)?))?\s*(?:[?.!]|$)"
             # "Did Croydon get outstanding?"
             r"|^\s*(?:and\s+)?(?:did|does|do|has|have)\b.*\b(?:get|got|receive|received|achieve|achieved|earn|earned)\s+(?:an?\s+)?['‘]?(?:inadequate|outstanding|requires? improvement)\b"
             # "Is Croydon good now?": a verdict asked for when the question ends on it (not "is the support good for…",

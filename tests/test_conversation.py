@@ -234,6 +234,8 @@ def test_a_change_asked_of_without_saying_compared_with_what_is_against_the_year
     history = turns("What did Ofsted say about leadership in 2017?", "Leadership was rated inadequate [1].")
     assert resolve("Did that change in 2024?", history) == "What did Ofsted say about leadership in 2017, compared with 2024?"
     assert resolve("How has that changed?", history) == "What did Ofsted say about leadership in 2017, compared with now?"
+    two_years = history + turns("And in 2024?", "Leaders are strong [1].")
+    assert resolve("What changed?", two_years) == "What did Ofsted say about leadership in 2024, compared with 2017?"
 
 
 def test_tell_me_more_asks_the_question_before_again():

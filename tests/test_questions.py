@@ -23,6 +23,10 @@ from assistant.questions import (GRADE_STATEMENT, analyse, answer_type_score, co
     ("Is the support good for care leavers who move away?", "yesno"),  # "good" in passing
     ("Were care plans for children any good in 2024?", "yesno"),  # their quality, not a grade
     ("Did Croydon get outstanding?", "grade"),
+    ("What was the outcome in 2017?", "grade"),
+    ("What was the outcome of the Ofsted inspection in 2017?", "grade"),
+    ("What was the result of the 2018 monitoring visit?", "what"),  # a monitoring visit gives no grade
+    ("What is the outcome for children?", "what"),
     ("Did care leavers get an outstanding grade?", "grade"),
 ])
 def test_kind(text, kind):
