@@ -22,7 +22,7 @@ ELLIPSIS = re.compile(
 )
 PRONOUN = re.compile(r"\b(it|its|that|this|they|them|their|those|these|he|she|his|her|there|then|the same)\b", re.I)
 WH_FRAME = re.compile(  # "for how long?", "since when?": a preposition may lead
-    r"^\s*(?:(?:for|since|until|till|by|from|in|at|to|with|on|over|during|within)\s+(?=wh|how))?(?:who|whom|whose|what|which|when|where|why|how(?: many| much| long| often)?)\b"
+    r"^\s*(?:(?:for|since|until|till|by|from|in|at|to|with|on|over|during|within|between)\s+(?=wh|how))?(?:who|whom|whose|what|which|when|where|why|how(?: many| much| long| often)?)\b"
     r"(?:\s+(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could))?\s*",
     re.I,
 )

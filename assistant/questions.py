@@ -234,6 +234,11 @@ def direct_question(text: str) -> str:
     return inner[:1].upper() + inner[1:] if inner != text else text
 
 
+# "Is that high?", "Was it enough?": a judgement asked of what was just answered
+JUDGES_IT = re.compile(r"^\s*(?:and\s+)?(?:is|are|was|were)\s+(?:(?:that|it|this|these|those|they)\s+)?(?:very\s+|too\s+)?"
+                       r"(?:high|low|good|bad|enough|a lot|normal|typical|reasonable|manageable|unusual|usual|better|worse)\b", re.I)
+
+
 def analyse(text: str, follow_up: str = "") -> Question:
     """Read a (resolved) question; `follow_up` is the user's own words when it was a follow-up."""
     q = _analyse(text)
@@ -244,7 +249,8 @@ def analyse(text: str, follow_up: str = "") -> Question:
         q.focus = []  # "which borough": the noun names the kind of answer, the rest says which one
     if follow_up:
         own = _analyse(follow_up)
-        if own.kind not in {"what", "yesno"}:
+        # "And in 2018?" asks what was asked before; "Is that high?" asks for a judgement of what was answered
+        if own.kind not in {"what", "yesno"} or own.kind == "yesno" and JUDGES_IT.match(follow_up):
             q.kind = own.kind
         # "And in 2024?" names no new focus: the earlier question's stays
         q.focus = [w for w in content_words(follow_up) if w not in TYPE_WORDS and not YEAR.fullmatch(w)] or q.focus
@@ -304,7 +310,7 @@ def _analyse(text: str) -> Question:
         kind = "duration"
     elif re.search(r"\b(?:at|from|until|till|up to|to|by) what age\b|^\s*(?:and\s+)?what age\b|\bhow old\b", main):
         kind = "age"
-    elif re.search(r"^\s*when\b|\bwhat date\b|\bwhich (?:years?|months?|dates?|period)\b|\bwhat period\b|\bwhat year\b|\bin which month\b|(?<!up to )(?<!out of )\bdates?\b", main):
+    elif re.search(r"^\s*(?:and\s+)?(?:(?:since|until|till|between|from)\s+)?when\b|\bwhat date\b|\bwhich (?:years?|months?|dates?|period)\b|\bwhat period\b|\bwhat year\b|\bin which month\b|(?<!up to )(?<!out of )\bdates?\b", main):
         kind = "when"
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"

@@ -418,3 +418,14 @@ def test_a_misspelt_question_is_answered_as_meant_and_shows_what_was_searched(se
 def test_a_question_inside_a_polite_frame_is_answered_as_the_question(settings):
     a = ask("Please tell me when the 2018 monitoring visit took place", settings=settings)
     assert a.query.startswith("When the 2018 monitoring visit") and "3 and 4 October 2018" in a.answer, a.answer
+
+
+def test_a_judgement_asked_of_a_figure_just_given_is_answered_by_what_is_said_of_it(settings):
+    history = exchanges(("What is the average caseload in the corporate parenting service?",
+                         "Social workers in the corporate parenting service have an average caseload of 14 to 15 children [1]."))
+    a = ask("Is that high?", history=history, settings=settings)
+    assert not a.abstained and "caseloads are hard to manage" in a.answer, a.answer
+    when = exchanges(("How many children were supported by the advocacy service?",
+                      "The take up of the advocacy service has more than doubled in recent months, with 55 children "
+                      "supported between January and June 2018 [1]."))
+    assert "between January and June 2018" in ask("Between when?", history=when, settings=settings).answer.split("[1]")[0]
