@@ -758,7 +758,9 @@ def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabular
     document first; each is labelled with its year."""
     chosen: list[Candidate] = []
     for title, hits in per_doc:
-        cands = [c for c in score_candidates(title, hits, vocab, documents) if _tells(c.text)]
+        # a document's grade is told by a statement of it ("Overall effectiveness: Good"), however short
+        tells = (lambda c: c.typed == 1.0) if title.kind == "grade" else (lambda c: _tells(c.text))
+        cands = [c for c in score_candidates(title, hits, vocab, documents) if tells(c)]
         told: list[Candidate] = []
         for c in cands:
             if len(told) == per_document:

@@ -187,6 +187,24 @@ def overview_documents(q: Question, documents: dict, vocab: Vocabulary, limit: i
     return sorted(named or docs, key=lambda d: documents[d].date, reverse=True)[:limit]
 
 
+def graded_documents(q: Question, documents: dict, vocab: Vocabulary) -> list[str]:
+    """The documents whose grades a "How has Croydon's grade changed over time?" question asks for: those
+    titled with what it names (else mentioning it), less rewrites of the others."""
+    names = {stem(w) for n in q.names for w in content_words(n)}
+    docs = vocab.named_in_title(q, documents) or [d for d in documents if names <= vocab.doc_stems.get(d, set())]
+    return [d for d in docs if documents[d].derived_from not in docs]
+
+
+def search_grades(retriever: HybridRetriever, q: Question, docs: list[str], k: int) -> list[tuple[Question, list[Hit]]]:
+    """Each document searched for the overall grade it gives, asked of what the question names."""
+    subject = " ".join(q.names) or "children's services"
+    out = []
+    for doc in docs:
+        asked = analyse(f"What overall grade did {subject} get in {doc_year(retriever.documents[doc])}?")
+        out.append((asked, retriever.search(f"{asked.text} {GRADE_SEARCH_WORDS}", k, docs={doc})))
+    return out
+
+
 def search_overview(retriever: HybridRetriever, docs: list[str], k: int) -> list[tuple[Question, list[Hit]]]:
     """Each document searched for its own title: its passages that say what it is about."""
     out = []
@@ -222,6 +240,11 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
         q.answered = item or last_answer(turns)  # the item is said already
         q.about = new_subject(text)
         q.told = said_before(turns) if asks_more(text) else []
+    timeline = graded_documents(q, engine.documents, engine.vocab) if q.timeline else []
+    if timeline:  # "How has Croydon's grade changed over time?": the grade each report gives
+        per_doc = search_grades(engine.retriever, q, timeline, settings.top_k)
+        hits = [h for _, found in per_doc for h in found]
+        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents), time.perf_counter() - t0
     overview = overview_documents(q, engine.documents, engine.vocab, settings.max_sentences) if q.overview else []
     if overview:  # "What happened in 2017?": what each of that year's documents is about
         per_doc = search_overview(engine.retriever, overview, settings.top_k)

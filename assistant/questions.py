@@ -132,6 +132,7 @@ class Question:
     graded: list[str] = field(default_factory=list)  # "what grade did the fostering service get?": fostering
     overview: bool = False  # "What happened in 2017?": asks what the sources of a year (or about a name) tell, nothing narrower
     told: list[str] = field(default_factory=list)  # "Tell me more": the sentences already given, not to be given again
+    timeline: bool = False  # "How has Croydon's grade changed over time?": the grade each source gives, oldest first
 
     @property
     def typed(self) -> bool:
@@ -339,6 +340,7 @@ def _analyse(text: str) -> Question:
         kind = "compare"  # "are they happier now than in 2018?": that year, and what came after
     tokens = t.split()
     names = [w.strip("?,.!;:'’\"()") for i, w in enumerate(tokens) if i > 0 and w[:1].isupper()]
+    grade_asked = bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low))
     return Question(
         text=t,
         kind=kind,
@@ -355,10 +357,18 @@ def _analyse(text: str) -> Question:
         summary=bool(ASKS_SUMMARY.search(low)),
         future=bool(ASKS_FUTURE.search(low)),
         change=bool(ASKS_CHANGE.search(low)),
-        grade=bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low)),
+        grade=grade_asked,
         graded=graded_subject(t) if kind == "grade" else [],
         overview=asks_overview(t, years, names),
+        # naming no year: every grade given, not one year's against now
+        timeline=not years and (kind == "compare" and grade_asked or bool(TIMELINE.search(low)) and (
+            grade_asked or bool(re.search(r"\b(?:ratings|judgements|judgments)\b", low)))),
     )
+
+
+# "How has Croydon's grade changed over time?", "a timeline of its grades", "What grades has it had?"
+TIMELINE = re.compile(r"\b(?:over (?:time|the years)|timeline|history|through the years|each (?:inspection|report|year)|every (?:inspection|report)|"
+                      r"all (?:the |its |their )?(?:inspections|grades|ratings|judgements)|what (?:grades|ratings|judgements) ha(?:s|ve))\b")
 
 
 # "What happened in 2017?", "Tell me about Camden": the whole story of a time or a name

@@ -429,3 +429,9 @@ def test_a_judgement_asked_of_a_figure_just_given_is_answered_by_what_is_said_of
                       "The take up of the advocacy service has more than doubled in recent months, with 55 children "
                       "supported between January and June 2018 [1]."))
     assert "between January and June 2018" in ask("Between when?", history=when, settings=settings).answer.split("[1]")[0]
+
+
+def test_how_a_grade_changed_over_time_is_told_by_the_grade_each_report_gives_oldest_first(settings):
+    a = ask("How has Croydon's grade changed over time?", settings=settings)
+    assert a.answer.startswith("(2017)") and "inadequate" in a.answer.split("[1]")[0], a.answer
+    assert "(2024) Overall effectiveness" in a.answer and len(a.citations) >= 2, a.answer

@@ -478,3 +478,14 @@ def test_a_purpose_says_why_something_was_done_not_why_a_grade_was_given():
 ])
 def test_a_question_asked_politely_is_the_question_inside(asked, direct):
     assert direct_question(asked) == direct
+
+
+@pytest.mark.parametrize("text, timeline", [
+    ("How has Croydon's grade changed over time?", True),
+    ("Give me a timeline of Croydon's Ofsted ratings", True),
+    ("What grades has Croydon had?", True),
+    ("How did the grade change between 2017 and 2024?", False),  # two years: those two
+    ("How has management oversight changed?", False),  # no grade asked
+])
+def test_every_grade_is_asked_for_when_a_change_of_grade_names_no_year(text, timeline):
+    assert analyse(text).timeline is timeline
