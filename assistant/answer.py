@@ -752,24 +752,25 @@ def _tells(text: str) -> bool:
 
 
 def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabulary, documents: dict[str, DocumentInfo],
-                     per_document: int = 1) -> Composed:
+                     per_document: int = 1, told: list[str] | None = None) -> Composed:
     """"What happened in 2017?": for each document of the time (or about the name), the `per_document`
-    sentences that best say what its title says it is about, each saying something new, oldest
-    document first; each is labelled with its year."""
+    sentences that best say what its title says it is about, each saying something new (and, asked
+    "tell me more", not `told` already), oldest document first; each is labelled with its year."""
     chosen: list[Candidate] = []
     for title, hits in per_doc:
         # a document's grade is told by a statement of it ("Overall effectiveness: Good"), however short
         tells = (lambda c: c.typed == 1.0) if title.kind == "grade" else (lambda c: _tells(c.text))
         cands = [c for c in score_candidates(title, hits, vocab, documents) if tells(c)]
-        told: list[Candidate] = []
+        picked: list[Candidate] = []
         for c in cands:
-            if len(told) == per_document:
+            if len(picked) == per_document:
                 break
-            if not any(_similar(c.text, t.text) for t in told):
-                told.append(c)
-        chosen += told
+            if not any(_similar(c.text, t) for t in [*(told or []), *(p.text for p in picked)]):
+                picked.append(c)
+        chosen += picked
     if not chosen:
-        return Composed(refusal(documents, "Nothing in it matches the question."), [], True, 0.0)
+        reason = "It says nothing more on this than what was said." if told else "Nothing in it matches the question."
+        return Composed(refusal(documents, reason), [], True, 0.0)
     chosen.sort(key=lambda c: documents[c.hit.chunk.doc].date)  # the documents asked about are the collection's own
     text, citations = render(chosen, documents, as_list=False)
     return Composed(text, citations, False, min(c.score for c in chosen))

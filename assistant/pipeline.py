@@ -244,7 +244,7 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
     if timeline:  # "How has Croydon's grade changed over time?": the grade each report gives
         per_doc = search_grades(engine.retriever, q, timeline, settings.top_k)
         hits = [h for _, found in per_doc for h in found]
-        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents), time.perf_counter() - t0
+        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents, told=q.told), time.perf_counter() - t0
     overview = overview_documents(q, engine.documents, engine.vocab, settings.max_sentences) if q.overview else []
     if overview:  # "What happened in 2017?": what each of that year's documents is about
         per_doc = search_overview(engine.retriever, overview, settings.top_k)
@@ -253,8 +253,8 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
         # "Summarise the 2018 Ofsted letter": one document, told in a few sentences; "What happened with
         # Camden?" is told by the one sentence of it about Camden
         named_by_title = engine.vocab.specific_names(q) <= engine.vocab.title_stems.get(overview[0], set())
-        told = settings.max_sentences if len(overview) == 1 and named_by_title else 1
-        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents, told), searched
+        per_document = settings.max_sentences if len(overview) == 1 and named_by_title else 1
+        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents, per_document, q.told), searched
     hits = search(engine.retriever, q, settings.top_k, engine.vocab)
     searched = time.perf_counter() - t0
     composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,

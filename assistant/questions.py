@@ -361,7 +361,7 @@ def _analyse(text: str) -> Question:
         graded=graded_subject(t) if kind == "grade" else [],
         overview=asks_overview(t, years, names),
         # naming no year: every grade given, not one year's against now
-        timeline=not years and (kind == "compare" and grade_asked or bool(TIMELINE.search(low)) and (
+        timeline=not years and (kind == "compare" and grade_asked or kind in {"what", "grade", "list"} and bool(TIMELINE.search(low)) and (
             grade_asked or bool(re.search(r"\b(?:ratings|judgements|judgments)\b", low)))),
     )
 

@@ -435,3 +435,10 @@ def test_how_a_grade_changed_over_time_is_told_by_the_grade_each_report_gives_ol
     a = ask("How has Croydon's grade changed over time?", settings=settings)
     assert a.answer.startswith("(2017)") and "inadequate" in a.answer.split("[1]")[0], a.answer
     assert "(2024) Overall effectiveness" in a.answer and len(a.citations) >= 2, a.answer
+
+
+def test_tell_me_more_after_a_summary_goes_on_with_what_the_summary_left_out(settings):
+    first = ask("Summarise the 2018 letter", settings=settings)
+    more = ask("Tell me more", history=exchanges(("Summarise the 2018 letter", first.answer)), settings=settings)
+    assert not more.abstained and "In summary, progress has been made" not in more.answer, more.answer
+    assert {c.doc for c in more.citations} == {LETTER}
