@@ -185,8 +185,7 @@ class Vocabulary:
     def named_in_title(self, q: Question, docs) -> list[str]:
         """Of `docs`, those whose titles name all the question names ("Is Barnet still good?": Barnet's
         own reports, not Enfield's naming Barnet's partnership); none when it names nothing."""
-        names = {stem(w) for n in q.names for w in content_words(n)}
-        return [d for d in docs if names and names <= self.title_stems.get(d, set())]
+        return [d for d in docs if q.name_stems and q.name_stems <= self.title_stems.get(d, set())]
 
     def unknown_names(self, q: Question) -> list[str]:
         """Proper names in the question that the collection never mentions (another council, say)."""
@@ -329,7 +328,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     # brackets), less names, years and the kind of answer ("how many", "rate").
     asked_of: set[str] = set()
     if q.kind in COUNTED:
-        own = _stems(re.sub(r"\(.*?\)", " ", q.text)) - TYPE_STEMS - {stem(w) for n in q.names for w in content_words(n)}
+        own = _stems(re.sub(r"\(.*?\)", " ", q.text)) - TYPE_STEMS - q.name_stems
         asked_of = {s for s in specific if s in own and not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
     q_pairs = _pairs(q.terms)
     # the newest source, of those about what the question names ("Is Barnet still good?": Barnet's latest report)

@@ -173,26 +173,22 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
     return list(merged.values())[:k]
 
 
-def overview_documents(q: Question, documents: dict, vocab: Vocabulary, limit: int) -> list[str]:
-    """The documents a "What happened in 2017?" question asks about: of the years it names and
-    mentioning every name it gives (in their titles, where some do), the newest `limit` of them, less
-    rewrites of the others."""
-    names = {stem(w) for n in q.names for w in content_words(n)}
+def documents_about(q: Question, documents: dict, vocab: Vocabulary, years=()) -> list[str]:
+    """The documents (of `years`, if any) mentioning every name the question gives, those titled with them
+    where some are (Barnet's own reports, not Enfield's naming Barnet's partnership), less rewrites of the others."""
     docs = [d for d, info in documents.items()
-            if (not q.years or doc_year(info) in q.years) and names <= vocab.doc_stems.get(d, set())]
+            if (not years or doc_year(info) in years) and q.name_stems <= vocab.doc_stems.get(d, set())]
     docs = vocab.named_in_title(q, docs) or docs
-    docs = [d for d in docs if documents[d].derived_from not in docs]  # a rewrite of one of them tells it again
+    return [d for d in docs if documents[d].derived_from not in docs]  # a rewrite of one of them tells it again
+
+
+def overview_documents(q: Question, documents: dict, vocab: Vocabulary, limit: int) -> list[str]:
+    """The documents a "What happened in 2017?" question asks about: of the years it names and about what
+    it names, the newest `limit` of them."""
+    docs = documents_about(q, documents, vocab, q.years)
     kinds = set(q.terms) & DOCUMENT_NOUNS  # "the 2018 letter": of that year's documents, the letter
     named = [d for d in docs if kinds & {documents[d].kind, *content_words(documents[d].title)}]
     return sorted(named or docs, key=lambda d: documents[d].date, reverse=True)[:limit]
-
-
-def graded_documents(q: Question, documents: dict, vocab: Vocabulary) -> list[str]:
-    """The documents whose grades a "How has Croydon's grade changed over time?" question asks for: those
-    titled with what it names (else mentioning it), less rewrites of the others."""
-    names = {stem(w) for n in q.names for w in content_words(n)}
-    docs = vocab.named_in_title(q, documents) or [d for d in documents if names <= vocab.doc_stems.get(d, set())]
-    return [d for d in docs if documents[d].derived_from not in docs]
 
 
 def search_grades(retriever: HybridRetriever, q: Question, docs: list[str], k: int) -> list[tuple[Question, list[Hit]]]:
@@ -240,11 +236,12 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
         q.answered = item or last_answer(turns)  # the item is said already
         q.about = new_subject(text)
         q.told = said_before(turns) if asks_more(text) else []
-    timeline = graded_documents(q, engine.documents, engine.vocab) if q.timeline else []
+    timeline = documents_about(q, engine.documents, engine.vocab) if q.timeline else []
     if timeline:  # "How has Croydon's grade changed over time?": the grade each report gives
         per_doc = search_grades(engine.retriever, q, timeline, settings.top_k)
         hits = [h for _, found in per_doc for h in found]
-        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents, told=q.told), time.perf_counter() - t0
+        searched = time.perf_counter() - t0
+        return query, hits, compose_overview(per_doc, engine.vocab, engine.documents, told=q.told), searched
     overview = overview_documents(q, engine.documents, engine.vocab, settings.max_sentences) if q.overview else []
     if overview:  # "What happened in 2017?": what each of that year's documents is about
         per_doc = search_overview(engine.retriever, overview, settings.top_k)

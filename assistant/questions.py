@@ -135,6 +135,11 @@ class Question:
     timeline: bool = False  # "How has Croydon's grade changed over time?": the grade each source gives, oldest first
 
     @property
+    def name_stems(self) -> set[str]:
+        """The stems of the words of the names it gives ("Barnet's" -> barnet)."""
+        return {stem(w) for n in self.names for w in content_words(n)}
+
+    @property
     def typed(self) -> bool:
         """Questions whose answer must contain a particular kind of fact."""
         return self.kind in {"who", "when", "duration", "age", "number", "money", "grade", "entity"}

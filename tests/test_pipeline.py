@@ -409,15 +409,14 @@ def test_tell_me_more_gives_what_was_not_said_and_says_so_when_nothing_is_left(s
     assert none_left.abstained and "nothing more on this than what was said" in none_left.answer, none_left.answer
 
 
-def test_a_misspelt_question_is_answered_as_meant_and_shows_what_was_searched(settings):
-    a = ask("Who was the lead inspecter in 2024?", settings=settings)
-    assert a.question == "Who was the lead inspecter in 2024?" and a.query == "Who was the lead inspector in 2024?"
-    assert "Christine Kennet" in a.answer, a.answer
-
-
-def test_a_question_inside_a_polite_frame_is_answered_as_the_question(settings):
-    a = ask("Please tell me when the 2018 monitoring visit took place", settings=settings)
-    assert a.query.startswith("When the 2018 monitoring visit") and "3 and 4 October 2018" in a.answer, a.answer
+@pytest.mark.parametrize("asked, meant, said", [
+    ("Who was the lead inspecter in 2024?", "Who was the lead inspector in 2024?", "Christine Kennet"),  # a slip
+    # a polite frame hid that it asks when
+    ("Please tell me when the 2018 monitoring visit took place", "When the 2018 monitoring visit took place", "3 and 4 October 2018"),
+])
+def test_what_was_meant_is_answered_and_shown_as_the_query(settings, asked, meant, said):
+    a = ask(asked, settings=settings)
+    assert a.question == asked and a.query == meant and said in a.answer, a.answer
 
 
 def test_a_judgement_asked_of_a_figure_just_given_is_answered_by_what_is_said_of_it(settings):
