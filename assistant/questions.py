@@ -165,6 +165,8 @@ IDIOMS = [
     (re.compile(r"\b(?:break|breaks|breaking|broke|broken) down\b", re.I), "breakdown"),
     (re.compile(r"\bout of the ordinary\b", re.I), "unusual"),
     (re.compile(r"\blooked[- ]after\b", re.I), "in care"),  # "looked-after children" are children in care
+    (re.compile(r"\bleav(?:e|es|ing)\s+care\b", re.I), "care leavers"),  # "young people leaving care" are care leavers
+    (re.compile(r"\bown(?:s|ed|ing)?\s+up\b", re.I), "accept"),  # "did the council own up to its failings?"
 ]
 
 

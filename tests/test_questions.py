@@ -375,6 +375,8 @@ def test_a_place_in_an_idiom_is_no_content_word():
     assert "break" in content_words("Short breaks let carers have a break.")
     assert content_words("What was out of the ordinary about it?") == ["unusual"]
     assert content_words("How are looked-after children?") == ["care", "children"]  # children in care
+    assert content_words("young people leaving care") == ["young", "people", "care", "leavers"]
+    assert content_words("Did the council own up to it?") == ["council", "accept"]
 
 
 @pytest.mark.parametrize("fault", [
