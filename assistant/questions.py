@@ -579,7 +579,7 @@ def polarity(low: str) -> str:
     return ""
 
 
-CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|enabl(?:e|es|ed|ing)|thanks to|contribut(?:ed|es|ing) to|driven by|underpinned by|reflect(?:s|ed)?|"
+CAUSE = re.compile(r"\b(because|due to|as a result|owing to|caused|(?:has|have|had) enabled|thanks to|contribut(?:ed|es|ing) to|driven by|underpinned by|reflect(?:s|ed)?|"
                    # (not "since": in reports it tells a time, "since the last inspection", "since it was rated")
                    r"led to|means that|meant|"
                    # a condition is a reason: "…must be good for overall effectiveness to be judged good"

@@ -491,3 +491,9 @@ def test_a_question_asked_politely_is_the_question_inside(asked, direct):
 ])
 def test_every_grade_is_asked_for_when_a_change_of_grade_names_no_year(text, timeline):
     assert analyse(text).timeline is timeline
+
+
+def test_what_something_makes_possible_is_no_reason_but_what_has_enabled_an_outcome_is():
+    q = analyse("Why was help and protection not judged good in 2024?")
+    assert answer_type_score(q, "Once held, initial child protection conferences enable effective information-sharing.") < 1.0
+    assert answer_type_score(q, "Stability of leadership has enabled the council to deliver good services.") == 1.0
