@@ -388,8 +388,17 @@ OVERVIEW_WORDS = frozenset("happened going went took place story news tell overv
                            "key main findings points messages".split()) | DOCUMENT_NOUNS
 
 
+# "What are these documents about?", "Give me an overview": what the collection's documents are about
+ASKS_COLLECTION = re.compile(r"^\s*(?:(?:please\s+)?give\s+me\s+an\s+overview|tell\s+me\s+everything|"
+                             r"what\s+(?:are|is)\s+(?:(?:these|the|your)\s+(?:documents|files|reports|sources)|(?:this|the|your)\s+collection)\s+about|"
+                             r"what(?:['’]s|\s+is)\s+in\s+(?:this|the|your)\s+(?:collection|documents?))\s*[?.!]*\s*$", re.I)
+
+
 def asks_overview(text: str, years: list[int], names: list[str]) -> bool:
-    """Asks what happened and names nothing narrower than a year or a name ("…in 2017?", "…with Camden?")."""
+    """Asks what happened and names nothing narrower than a year or a name ("…in 2017?", "…with Camden?"),
+    or what the whole collection is about."""
+    if ASKS_COLLECTION.match(text):
+        return True
     if not ASKS_OVERVIEW.match(text) or not (years or names):
         return False
     named = {w.lower() for n in names for w in content_words(n)}

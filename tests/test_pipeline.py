@@ -441,3 +441,10 @@ def test_tell_me_more_after_a_summary_goes_on_with_what_the_summary_left_out(set
     more = ask("Tell me more", history=exchanges(("Summarise the 2018 letter", first.answer)), settings=settings)
     assert not more.abstained and "In summary, progress has been made" not in more.answer, more.answer
     assert {c.doc for c in more.citations} == {LETTER}
+
+
+@pytest.mark.parametrize("question", ["What are these documents about?", "Give me an overview", "What is in this collection?"])
+def test_what_the_collection_is_about_is_told_by_its_newest_documents_one_sentence_each(settings, question):
+    a = ask(question, settings=settings)
+    assert not a.abstained and len({c.doc for c in a.citations}) == settings.max_sentences, a.answer
+    assert a.answer.startswith("(2018)") and "(2024)" in a.answer, a.answer

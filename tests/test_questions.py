@@ -497,3 +497,8 @@ def test_what_something_makes_possible_is_no_reason_but_what_has_enabled_an_outc
     q = analyse("Why was help and protection not judged good in 2024?")
     assert answer_type_score(q, "Once held, initial child protection conferences enable effective information-sharing.") < 1.0
     assert answer_type_score(q, "Stability of leadership has enabled the council to deliver good services.") == 1.0
+
+
+def test_what_the_collection_is_about_is_an_overview_but_what_one_report_is_about_is_not():
+    assert analyse("What are these documents about?").overview and analyse("Give me an overview").overview
+    assert not analyse("What is the report about?").overview  # one document: what it says of itself
