@@ -686,6 +686,7 @@ def render(chosen: list[Candidate], documents: dict[str, DocumentInfo], as_list:
 
 
 CANNOT_ANSWER = "I can't find an answer to that in this collection."  # how every refusal begins
+NOTHING_MORE = "It says nothing more on this than what was said."  # "tell me more" when all was said
 
 
 def refusal(documents: dict[str, DocumentInfo], reason: str = "") -> str:
@@ -768,7 +769,7 @@ def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabular
                 picked.append(c)
         chosen += picked
     if not chosen:
-        reason = "It says nothing more on this than what was said." if told else "Nothing in it matches the question."
+        reason = NOTHING_MORE if told else "Nothing in it matches the question."
         return Composed(refusal(documents, reason), [], True, 0.0)
     chosen.sort(key=lambda c: documents[c.hit.chunk.doc].date)  # the documents asked about are the collection's own
     text, citations = render(chosen, documents, as_list=False)
@@ -798,7 +799,7 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
     missing = _unsupported(q, cands) if counted is None else ""
     if conf < threshold or missing:
         # "Tell me more" when all was said: say so, not that the collection lacks it
-        return Composed(refusal(documents, "It says nothing more on this than what was said." if q.told else missing), [], True, conf)
+        return Composed(refusal(documents, NOTHING_MORE if q.told else missing), [], True, conf)
     if counted is not None:
         text, citations = render(_whole_list(counted, max_list_words), documents, as_list=True)
         heading = counted.hit.chunk.heading.strip()

@@ -268,9 +268,11 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     t0 = time.perf_counter()
     # "Can you tell me who led it?", "abotu care leavers": what was meant is searched (and shown as the query),
     # as is what was meant before
-    text = direct_question(engine.speller.correct(asked))
-    turns = [{**t, "content": direct_question(engine.speller.correct(t["content"]))} if t["role"] == "user" else t
-             for t in clean_history(history, settings)]
+    def meant(words: str) -> str:
+        return direct_question(engine.speller.correct(words))
+
+    text = meant(asked)
+    turns = [{**t, "content": meant(t["content"])} if t["role"] == "user" else t for t in clean_history(history, settings)]
     query, hits, composed, searched = answer_from(text, turns, engine, settings)
     earlier = before_last_question(turns)
     if query != text and (composed.abstained or new_subject(text)) and may_skip_back(text) and last_user_question(earlier):
