@@ -340,6 +340,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     asks_method = _asks_method(q)
     polar = polar_terms(q)  # "What went wrong?": every sentence finding a fault holds "wrong"
+    compared_area = ({stem(f) for f in q.focus if not (YEAR.fullmatch(f) or f in MONTH_WORDS)} - q.name_stems - TYPE_STEMS - GRADE_STEMS
+                     if q.kind == "compare" and q.grade else set())
     stems_of: dict[str, set[str]] = {}  # a sentence's stems, read again as the next one's "previous"
     for c in cands:
         chunk = c.hit.chunk
@@ -379,6 +381,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             c.typed = 0.0  # "how many had an advocate?": 1,000 children, but none said to have one
         if q.kind == "who" and q.focus_is_noun and focus - passage_cache[chunk.id][3]:
             c.typed = 0.0  # a name, but not of the role asked about
+        if compared_area and c.typed == 1.0 and not compared_area & sentence_stems:
+            c.typed = COMPARED_OVERALL  # "How did leadership's grade change?": a grade, but not said to be leadership's
         c.covered = not (names - passage_cache[chunk.id][3] - vocab.doc_stems.get(chunk.doc, set()))
         score = 0.25 * c.passage + 0.45 * c.lexical + 0.2 * c.typed + 0.08 / (1 + c.rank)
         if q_pairs:
@@ -584,6 +588,7 @@ def _within(items: list[Candidate], max_words: int) -> list[Candidate]:
     return out
 
 
+COMPARED_OVERALL = 0.8  # typed: a grade stated, not of the area whose grades are compared
 PARALLEL = 0.2  # weight of what a later year's sentence shares with the first year's
 
 
@@ -603,8 +608,8 @@ def _compare(q: Question, cands: list[Candidate], max_words: int, max_sentences:
     compared, a second one for the later year when it answers nearly as well: what changed is told there."""
     years = sorted(set(q.years))
     chosen: list[Candidate] = []
-    if q.grade:  # comparing grades: only sentences that state one
-        cands = [c for c in cands if c.typed == 1.0] or cands
+    if q.grade:  # comparing grades: only sentences that state one, of the area asked about if they can
+        cands = sorted([c for c in cands if c.typed >= COMPARED_OVERALL] or cands, key=lambda c: -c.typed)
     for year in years:
         # after the first year, what is told of the same thing: the sentence that shares its words
         # (not for grades: each year's grade of the area asked about, however it is worded)

@@ -150,7 +150,7 @@ class Question:
 NORMALISE = {
     "led": "lead", "leading": "lead", "took": "take", "taken": "take", "began": "begin", "found": "find", "gave": "give",
     "given": "give", "left": "leave", "told": "tell", "made": "make", "wrote": "write", "written": "write",
-    "grade": "grade", "graded": "grade", "grades": "grade", "rated": "grade", "rating": "grade",
+    "grade": "grade", "graded": "grade", "grades": "grade", "grading": "grade", "gradings": "grade", "rated": "grade", "rating": "grade",
     "ratings": "grade", "judged": "grade", "judgement": "grade", "judgment": "grade", "judgements": "grade",
     "verdict": "grade", "result": "grade", "score": "grade", "scored": "grade", "effectiveness": "grade",
     "spoke": "say", "speak": "say", "spoken": "say", "said": "say", "says": "say", "saying": "say",
@@ -218,7 +218,7 @@ def _stemmer():
 
 # Words naming the kind of answer ("what grade…", "how many…"), not what it is about.
 TYPE_WORDS = frozenset("long last lasted lasting period date dates year month months age old number proportion percentage share rate amount figure total many much named called mentioned listed "
-                       "grade grades graded rating ratings rated judgement judgment judgements judgments verdict score".split())
+                       "grade grades graded grading gradings rating ratings rated judgement judgment judgements judgments verdict score".split())
 MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split()
 )
@@ -347,7 +347,7 @@ def _analyse(text: str) -> Question:
         kind = "compare"  # "are they happier now than in 2018?": that year, and what came after
     tokens = t.split()
     names = [w.strip("?,.!;:'’\"()") for i, w in enumerate(tokens) if i > 0 and w[:1].isupper()]
-    grade_asked = bool(re.search(r"\b(grade[ds]?|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low))
+    grade_asked = bool(re.search(r"\b(grad(?:e[ds]?|ings?)|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low))
     return Question(
         text=t,
         kind=kind,

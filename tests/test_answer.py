@@ -437,3 +437,14 @@ def test_the_latest_grade_of_a_named_place_is_from_its_own_newest_report_not_the
               Chunk(id="barnet-2024.pdf#1", doc="barnet-2024.pdf", ref="p. 1", text="Overall effectiveness: Good.")]
     composed = compose_over("Is Barnet still rated good?", chunks, docs=docs)
     assert composed.text.startswith("Yes: Overall effectiveness: Good") and composed.citations[0].doc == "barnet-2024.pdf", composed.text
+
+
+def test_a_comparison_of_an_areas_grades_gives_that_areas_grade_not_the_overall_one():
+    docs = {"2017.txt": DocumentInfo(doc="2017.txt", title="News", date="2017-09-20"),
+            "2024.txt": DocumentInfo(doc="2024.txt", title="Cabinet report", date="2024-12-03")}
+    texts = {"2017.txt": ["The report rated both child protection services and leadership as 'inadequate'."],
+             "2024.txt": ["Ofsted's inspection of Croydon judged the Council's services for children as 'good', retaining the grade.",
+                          "The impact of leaders on social work practice with children and families: Good."]}
+    chunks = [Chunk(id=f"{d}#{i}", doc=d, ref=f"¶{i}", text=t) for d, ts in texts.items() for i, t in enumerate(ts, 1)]
+    a = compose_over("How did Ofsted's grading of Croydon's leadership change between 2017 and 2024?", chunks, docs)
+    assert "(2017)" in a.text and "(2024) The impact of leaders" in a.text and "retaining" not in a.text, a.text
