@@ -511,6 +511,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             continue  # asked for a name, a date or a figure: more sentences must give one too
         if q.polarity in {"negative", "positive"} and q.kind != "yesno" and c.typed < min(best.typed, 0.8):
             continue  # "what went wrong?": more sentences must find faults too (a yes/no is also answered by the contrary)
+        if q.kind == "why" and c.typed < best.typed == 1.0:
+            continue  # a reason given: more sentences must give reasons too
         if q.answered and _similar(c.text, q.answered):
             continue  # said just before: a follow-up's further sentence must add to it
         if not q.typed and _about_the_document(c, asks_method):

@@ -448,3 +448,10 @@ def test_a_comparison_of_an_areas_grades_gives_that_areas_grade_not_the_overall_
     chunks = [Chunk(id=f"{d}#{i}", doc=d, ref=f"¶{i}", text=t) for d, ts in texts.items() for i, t in enumerate(ts, 1)]
     a = compose_over("How did Ofsted's grading of Croydon's leadership change between 2017 and 2024?", chunks, docs)
     assert "(2017)" in a.text and "(2024) The impact of leaders" in a.text and "retaining" not in a.text, a.text
+
+
+def test_a_reason_given_further_sentences_must_give_reasons_too():
+    a = answer("Why does the report put so much weight on the care leavers judgement?",
+               "The experiences and progress of care leavers must be good for overall effectiveness to be judged good.",
+               "Care leavers are supported to stay put with their former foster carers, and the care leavers judgement matters to them.")
+    assert a.text.startswith("The experiences and progress of care leavers must be good") and "stay put" not in a.text, a.text
