@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.loaders.structure import ends_sentence
-from assistant.questions import FUTURE, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, grade_verdict, polar_terms, stem
+from assistant.questions import FUTURE, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, lists_polarity, polar_terms, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
@@ -324,6 +324,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     # The question's words that single out passages (not "Croydon" or "Ofsted" in this corpus).
     specific = {s: w for s, w in focus_stems.items() if vocab.df.get(s, 0) <= 0.35 * vocab.n} or focus_stems
     cands = _candidates(hits)
+    # what a list is asked to be of: not the names ("Inspection of Barnet…" heads all of Barnet's report)
+    listed_as = {s: w for s, w in specific.items() if s not in names} or specific
     # The words that say which figure is asked for: the question's own (not a follow-up's context in
     # brackets), less names, years and the kind of answer ("how many", "rate").
     asked_of: set[str] = set()
@@ -352,11 +354,16 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
                                        doc_year(info), context)
         p_lex, p_year, year, _ = passage_cache[chunk.id]
         c.continued = vocab.continued.get(chunk.id, ())
-        if q.kind in LISTED:
+        if q.kind in LISTED or polar:
             lead = chunk.text.split("\n", 1)[0]
             # A heading naming the list ("What needs to improve?") says more than a lead-in sentence.
             heading = _stems(chunk.heading)
-            c.names_list = max(_overlap(specific, heading), 0.7 * _overlap(specific, _stems(lead)) if lead.endswith(":") else 0.0)
+            c.names_list = max(_overlap(listed_as, heading), 0.7 * _overlap(listed_as, _stems(lead)) if lead.endswith(":") else 0.0)
+            # "What were the weaknesses?" is asked of the report's own list of them ("What needs to improve?")
+            if lists_polarity(q, chunk.heading):
+                c.names_list = 1.0
+            elif lead.endswith(":") and lists_polarity(q, lead):
+                c.names_list = max(c.names_list, 0.7)
             # a short heading all of whose words the question uses ("Areas for improvement")
             c.heading_match = max(c.names_list, len(heading & set(q_stems)) / len(heading) if len(heading) >= 2 else 0.0)
         words = content_words(c.text)
@@ -472,7 +479,7 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if not cands:
         return []
     best = cands[0]
-    if q.kind == "list":
+    if q.kind == "list" or asks_polar_list(q):  # "What went wrong?" asks for the faults found: a list of them answers
         listed = _asked_list(q, cands)
         # "What were the strengths?" is not answered by a relevant list that does not say it lists
         # strengths (a list of grades answers only a question about grades)
@@ -480,6 +487,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         judged = not q.polarity or q.grade
         if named or listed is not None and judged and listed.passage >= 0.9 * max(c.passage for c in cands[:10]):
             whole = _whole_list(listed, max_list_words)
+            if q.grade:  # a table of grades: its grades, not the dates and inspectors beside them
+                whole = [x for i, x in enumerate(whole) if GRADE_STATEMENT.search(x.text) or i == 0 and _is_lead_in(x.text)]
             # items a paragraph long, of which the words allow one or two, are not a list to read
             if len(whole) - _is_lead_in(whole[0].text) >= min(MIN_LISTED, _items(listed)):
                 return whole
@@ -819,7 +828,10 @@ def compose(q: Question, hits: list[Hit], vocab: Vocabulary, documents: dict[str
         other = score_candidates(q.second, hits, vocab, documents)
         if other and not _unsupported(q.second, other) and not any(_similar(other[0].text, c.text) for c in chosen):
             chosen = chosen[: max(1, max_sentences - 1)] + [other[0]]
-    whole_list = len({c.hit.chunk.id for c in chosen}) == 1 and _is_lead_in(chosen[0].text)
+    # one passage's lines, each a sentence of the answer: a list, whether a lead-in or a heading names it
+    lines = {ln.strip() for ln in _list_lines(chosen[0].hit.chunk)} if chosen else set()
+    whole_list = (len({c.hit.chunk.id for c in chosen}) == 1
+                  and (_is_lead_in(chosen[0].text) or all(c.text.strip() in lines for c in chosen)))
     as_list = len(chosen) >= 3 and (q.kind == "list" or whole_list)
     # "When did Camden start helping?" "…replaces one made in January": January of the source's year
     dated = q.kind == "when" and not YEAR.search(chosen[0].text)

@@ -17,8 +17,8 @@ from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
 from assistant.llm import client_from_settings
 from assistant.neighbours import WordNeighbours
-from assistant.questions import (DOCUMENT_NOUNS, GRADE_SEARCH_WORDS, YEAR, Question, analyse, content_words, direct_question,
-                                 expand_query, stem)
+from assistant.questions import (DOCUMENT_NOUNS, GRADE_SEARCH_WORDS, LIST_SEARCH_WORDS, YEAR, Question, analyse, content_words, direct_question,
+                                 asks_polar_list, expand_query, stem)
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
 from assistant.spelling import Speller
@@ -146,6 +146,8 @@ def search(retriever: HybridRetriever, q: Question, k: int, vocab: Vocabulary | 
         query = f"{query} {' '.join(sorted(near))}"
     if q.kind == "grade":  # answer-type words: the passages that state a grade are written in them
         query = f"{query} {GRADE_SEARCH_WORDS}"
+    if asks_polar_list(q):  # "What went wrong?": the report's own list of faults
+        query = f"{query} {LIST_SEARCH_WORDS[q.polarity]}"
     forms = vocab.other_forms(q.text) if vocab is not None else []
     if forms:  # "IROs": some passages say "independent reviewing officers"
         query = f"{query} {' '.join(forms)}"

@@ -322,7 +322,7 @@ def _analyse(text: str) -> Question:
         kind = "when"
     elif COMPARE_WORDS.search(main) or len(set(years)) >= 2:
         kind = "compare"
-    elif re.search(r"\b(grade|graded|rated|rating|judge(?:d|ment)|verdict|effectiveness|score[ds]?)\b|" + HOW_IT_WENT
+    elif re.search(r"\b(grade[ds]?|gradings?|rated|ratings?|judge(?:d|ments?)|verdicts?|effectiveness|score[ds]?)\b|" + HOW_IT_WENT
                  # "…do in the 2024 inspection?", "…fare?": the verdict (not "how are children doing at school?")
                  + r"(?=\s*(?:[?.!—-]|$|overall\b|(?:in|at|with|from|since|during)\s+(?:[\w'’-]+\s+){0,4}?(?:inspection|visit|report|ofsted|(?:19|20)\d\d)\b))", main) or re.search(
             r"^\s*(?:and\s+)?(?:is|are|was|were)\b.*\b(?:inadequate|outstanding|requires? improvement)\b"
@@ -569,6 +569,41 @@ def polar_terms(q: Question) -> set[str]:
     named = {w.lower() for n in q.names for w in n.split()}
     rest = [t for t in q.terms if t not in polar and t not in named and not YEAR.fullmatch(t)]
     return {stem(t) for t in polar} if len(rest) <= 1 else set()
+
+
+# A report's own list of its faults or strengths, by its heading or lead-in ("What needs to improve?",
+# "Inspectors made four recommendations for improvement:", "A number of strengths were identified:")
+LISTS_POLARITY = {
+    "negative": re.compile(r"\b(?:needs? to improve|areas? (?:for|of) (?:improvement|development)|recommendations? for improvement|"
+                           r"weaknesses|shortcomings)\b", re.I),
+    "positive": re.compile(r"\b(?:strengths|what (?:is|are) working well|good practice)\b", re.I),
+}
+
+
+# Searched for too when a question asks little more than for faults (or strengths): the words of those lists' headings
+LIST_SEARCH_WORDS = {"negative": "what needs to improve areas for improvement", "positive": "strengths"}
+
+
+# Words that ask for nothing more than the faults found: "What main problems did inspectors find?"
+FOUND_WORDS = frozenset(stem(w) for w in "find found identify identified see saw seen note noted highlight highlighted raise raised "
+                        "point pick picked main key biggest major report inspection inspectors say said go went well".split())
+
+
+def asks_polar_list(q: Question) -> bool:
+    """"What went wrong?", "What problems did inspectors find?": the faults (or strengths) found, of nothing
+    named, are asked for, and a report's own list of them answers (not "What's the out-of-hours problem?",
+    nor "Is it still inadequate?", which asks for a grade)."""
+    asks = {"negative": ASKS_NEGATIVE, "positive": ASKS_POSITIVE}.get(q.polarity)
+    if q.kind not in {"what", "list"} or asks is None:
+        return False
+    named = {w.lower() for n in q.names for w in n.split()}
+    rest = {stem(t) for t in q.terms if not (YEAR.fullmatch(t) or t in named or asks.fullmatch(t))}
+    return rest <= FOUND_WORDS
+
+
+def lists_polarity(q: Question, heading: str) -> bool:
+    """The heading names the list that a question asking for faults (or strengths) asks for."""
+    return asks_polar_list(q) and LISTS_POLARITY[q.polarity].search(heading) is not None
 
 
 def finds_polarity(q: Question, sentence: str) -> bool:

@@ -455,3 +455,24 @@ def test_a_reason_given_further_sentences_must_give_reasons_too():
                "The experiences and progress of care leavers must be good for overall effectiveness to be judged good.",
                "Care leavers are supported to stay put with their former foster carers, and the care leavers judgement matters to them.")
     assert a.text.startswith("The experiences and progress of care leavers must be good") and "stay put" not in a.text, a.text
+
+
+def test_grades_asked_for_are_the_grades_of_the_table_not_its_dates_and_inspectors():
+    chunk = Chunk(id=f"{DOC}#1", doc=DOC, ref="p. 1", heading="Inspection of Barnet local authority children's services",
+                  text="Inspection dates: 10 to 14 June 2024\nLead inspector: Naintara Khosla\nJudgement: Grade\n"
+                       "The experiences and progress of children in care: Outstanding\n"
+                       "The experiences and progress of care leavers: Good\nOverall effectiveness: Good")
+    a = compose_over("What grades did Barnet get in 2024?", [chunk])
+    items = [ln.split(":")[0] for ln in a.text.splitlines() if ln.startswith("- ")]
+    assert items == ["- The experiences and progress of children in care", "- The experiences and progress of care leavers",
+                     "- Overall effectiveness"], a.text
+
+
+def test_the_name_of_whose_report_it_is_in_a_heading_does_not_name_a_list():
+    grades = Chunk(id=f"{DOC}#1", doc=DOC, ref="p. 1", heading="Inspection of Barnet local authority children's services",
+                   text="Inspection dates: 10 to 14 June 2024\nLead inspector: Naintara Khosla\nOverall effectiveness: Good")
+    praise = Chunk(id=f"{DOC}#2", doc=DOC, ref="p. 2", heading="Inspection of Barnet local authority children's services",
+                   text="Barnet staff are skilled, tenacious and passionate in their work with children.")
+    filler = FILLER + [f"Strengths of park number {i}." for i in range(3)]
+    a = compose_over("What were Barnet's strengths in 2024?", [grades, praise], filler=filler)
+    assert a.text.startswith("Barnet staff are skilled"), a.text

@@ -75,6 +75,13 @@ def test_list_questions_get_the_list(settings):
         assert item.lower() in a.answer.lower()
 
 
+@pytest.mark.parametrize("question", ["What were the weaknesses in 2024?", "What went wrong in 2024?", "What problems did Ofsted find in 2024?"])
+def test_asked_only_for_faults_the_reports_own_list_of_them_answers_as_a_list(settings, question):
+    a = ask(question, settings=settings)
+    items = [ln for ln in a.answer.splitlines() if ln.startswith("- ")]
+    assert len(items) == 4 and "out of hours" in items[0] and "early help" in items[3], a.answer
+
+
 def test_what_happened_in_a_year_is_told_by_that_years_documents(settings):
     a = ask("What happened in 2017?", settings=settings)
     assert not a.abstained and "taken control" in a.answer, a.answer
