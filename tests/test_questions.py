@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.questions import (GRADE_STATEMENT, analyse, answer_type_score, content_words, direct_question, grade_verdict,
+from assistant.questions import (GRADE_STATEMENT, analyse, answer_type_score, asks_polar_list, content_words, direct_question, grade_verdict,
                                  polar_terms, stem)
 
 
@@ -502,3 +502,13 @@ def test_what_something_makes_possible_is_no_reason_but_what_has_enabled_an_outc
 def test_what_the_collection_is_about_is_an_overview_but_what_one_report_is_about_is_not():
     assert analyse("What are these documents about?").overview and analyse("Give me an overview").overview
     assert not analyse("What is the report about?").overview  # one document: what it says of itself
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("What went wrong in 2024?", True), ("What were the main concerns Ofsted raised in 2024?", True),
+    ("What were Barnet's strengths?", True), ("What went well?", True),
+    ("What's the out-of-hours problem?", False),  # a fault of something named
+    ("Is Croydon still inadequate?", False),  # a grade
+])
+def test_a_question_asking_only_for_the_faults_or_strengths_found_asks_for_the_reports_list_of_them(question, asks):
+    assert asks_polar_list(analyse(question)) is asks
