@@ -45,6 +45,7 @@ BREAKS_OFF = re.compile(r"(?<=\s)(?<!ed\s)(?:to|for|of|the|and|or|by|with|in|on|
 COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
 EXTRA_SCORE = 0.85
+NO_REASON = 0.85  # weight of a sentence giving no reason, asked why
 FOLLOWS_ON = 0.1  # for a follow-up, the sentence that carries on the one just said
 SHORT_FORM = re.compile(r"[A-Z]{3,6}s?")  # "NHS", "CQC": capitals, three or more (two spell too much)
 LISTED = frozenset({"list", "number"})  # asked for a list, or how many: a list's heading may say what it lists
@@ -407,6 +408,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if q.typed and (c.typed == 0.0 or q.kind == "grade" and c.typed <= 0.3):  # a grade in passing, or another's, gives none
             # "When did her involvement end?" may be answered by an event, not a date.
             score *= 0.8 if q.kind == "when" else 0.6
+        if q.kind == "why" and c.typed < 0.5:
+            score *= NO_REASON  # asked why: a sentence giving no reason (nor a fault, asked why not) does not answer
         if not c.covered:
             score *= 0.5  # about something else than the names the question gives
         if _is_lead_in(c.text) and (q.kind != "list" or len(_listed(c)) < 3):

@@ -476,3 +476,4 @@ def test_the_name_of_whose_report_it_is_in_a_heading_does_not_name_a_list():
     filler = FILLER + [f"Strengths of park number {i}." for i in range(3)]
     a = compose_over("What were Barnet's strengths in 2024?", [grades, praise], filler=filler)
     assert a.text.startswith("Barnet staff are skilled"), a.text
+

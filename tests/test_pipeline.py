@@ -455,3 +455,10 @@ def test_what_the_collection_is_about_is_told_by_its_newest_documents_one_senten
     a = ask(question, settings=settings)
     assert not a.abstained and len({c.doc for c in a.citations}) == settings.max_sentences, a.answer
     assert a.answer.startswith("(2018)") and "(2024)" in a.answer, a.answer
+
+
+def test_why_after_a_grade_is_answered_by_a_reason_not_by_retelling_the_inspection(settings):
+    asked = "What grade did Croydon get in 2024?"
+    first = ask(asked, settings=settings)
+    a = ask("Why?", [{"role": "user", "content": asked}, {"role": "assistant", "content": first.answer}], settings=settings)
+    assert "took place" not in a.answer.split("[1]")[0] and "reflects" in a.answer.split("[1]")[0], a.answer
