@@ -167,6 +167,8 @@ IDIOMS = [
     (re.compile(r"\blooked[- ]after\b", re.I), "in care"),  # "looked-after children" are children in care
     (re.compile(r"\bleav(?:e|es|ing)\s+care\b", re.I), "care leavers"),  # "young people leaving care" are care leavers
     (re.compile(r"\bown(?:s|ed|ing)?\s+up\b", re.I), "accept"),  # "did the council own up to its failings?"
+    # "do children see their social worker often?": social workers visit them
+    (re.compile(r"\b(?:see|sees|saw|seen|seeing)\s+(?:their|his|her)\s+(social\s+workers?)\b", re.I), r"visited by \1"),
 ]
 
 

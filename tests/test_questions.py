@@ -377,6 +377,7 @@ def test_a_place_in_an_idiom_is_no_content_word():
     assert content_words("How are looked-after children?") == ["care", "children"]  # children in care
     assert content_words("young people leaving care") == ["young", "people", "care", "leavers"]
     assert content_words("Did the council own up to it?") == ["council", "accept"]
+    assert content_words("Do children see their social worker?") == ["children", "visited", "social", "worker"]
 
 
 @pytest.mark.parametrize("fault", [
