@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     might must about into over under again further once any all each few more most other some such only own same just
     also both up down out off if because while until against between through during before after above below
     many much tell say said give given get got ever yet still now latest current currently recent recently
-    please according report reports document documents following
+    please according report reports document documents following thing things
     what's who's where's when's why's how's that's it's there's here's let's i'm i've i'd you're we're they're he's she's
     isn't aren't wasn't weren't don't doesn't didn't hasn't haven't hadn't can't couldn't won't wouldn't shouldn't""".split()
 )
@@ -167,6 +167,7 @@ IDIOMS = [
     (re.compile(r"\blooked[- ]after\b", re.I), "in care"),  # "looked-after children" are children in care
     (re.compile(r"\bleav(?:e|es|ing)\s+care\b", re.I), "care leavers"),  # "young people leaving care" are care leavers
     (re.compile(r"\bown(?:s|ed|ing)?\s+up\b", re.I), "accept"),  # "did the council own up to its failings?"
+    (re.compile(r"\bwork(?:s|ed|ing)?\s+on\b", re.I), "improve"),  # "what did Ofsted tell Croydon to work on?"
     # "do children see their social worker often?": social workers visit them
     (re.compile(r"\b(?:see|sees|saw|seen|seeing)\s+(?:their|his|her)\s+(social\s+workers?)\b", re.I), r"visited by \1"),
 ]
@@ -804,6 +805,10 @@ YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[/–-]\s*\d{2,4}\b")
 MARK = re.compile(r"^\W*\d{1,2}[.)]?\s+(?=[A-Z])")
 
 
+# "…is included at appendix 1", "see paragraph 4.16": where to look, not a figure
+REFERENCE_NUMBER = re.compile(r"\b(?:appendix|appendices|annex|section|page|paragraph|para|item|table|figure)\s+\d+(?:\.\d+)*[a-z]?\b", re.I)
+
+
 def _without_years(text: str) -> str:
-    """The text less its dates, year spans and opening mark: what is left holds its figures."""
-    return DATE.sub(" ", YEAR_SPAN.sub(" ", MARK.sub(" ", text)))
+    """The text less its dates, year spans, references and opening mark: what is left holds its figures."""
+    return DATE.sub(" ", YEAR_SPAN.sub(" ", REFERENCE_NUMBER.sub(" ", MARK.sub(" ", text))))

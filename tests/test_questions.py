@@ -378,6 +378,13 @@ def test_a_place_in_an_idiom_is_no_content_word():
     assert content_words("young people leaving care") == ["young", "people", "care", "leavers"]
     assert content_words("Did the council own up to it?") == ["council", "accept"]
     assert content_words("Do children see their social worker?") == ["children", "visited", "social", "worker"]
+    assert content_words("What things did Ofsted tell them to work on?") == ["ofsted", "improve"]
+
+
+def test_where_to_look_is_no_figure():
+    how_many = analyse("How many recommendations were made?")
+    assert answer_type_score(how_many, "The report is included at appendix 1, see paragraph 4.16.") == 0.0
+    assert answer_type_score(how_many, "Inspectors made 4 recommendations, listed in appendix 1.") == 1.0
 
 
 @pytest.mark.parametrize("fault", [
