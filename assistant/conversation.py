@@ -29,6 +29,9 @@ WH_FRAME = re.compile(  # "for how long?", "since when?": a preposition may lead
 AUXILIARY = re.compile(r"(?:is|are|was|were|did|does|do|has|have|had)\b", re.I)
 ANAPHOR = re.compile(r"\b(one|ones|else|other|others|former|latter|above)\b", re.I)
 COMPARE = re.compile(r"\b(compare|comparison|differ|difference|change[ds]?|versus|vs)\b", re.I)
+# "Is it better now?", "Has it improved since?": a change asked of what was just asked about a year
+BETTER = re.compile(r"\b(?:better|worse|improved?|improving|deteriorated?)\b", re.I)
+CHANGE_FILLER = frozenset({"since", "then", "gotten", "getting", "become", "became", "any"})  # "has it got any better since?"
 
 
 # "Tell me more", "Anything else?", "Go on": the question before, answered with what was not said yet
@@ -319,12 +322,14 @@ def resolve(question: str, history: list[dict] | None) -> str:
         elif len(years) == 1 and not YEAR.search(prev):  # "…(led the 2024 inspection…)": still 2024 (a comparison's two years are not)
             prev = f"{prev} in {years.pop()}"
     new_years = YEAR.findall(question)
-    if LATEST_WORDS.search(question):
+    comparing = bool(COMPARE.search(question) or BETTER.search(question) and (YEAR.search(prev) or new_years)
+                     and not [w for w in _own_words(question) if not BETTER.fullmatch(w) and w not in CHANGE_FILLER])
+    if LATEST_WORDS.search(question) and not comparing:  # a comparison with now keeps the year it compares
         # "now" replaces the year asked before, with its "in": "…about adoption in 2018" -> "…about adoption"
         prev = " ".join(re.sub(rf"(?:\b(?:in|during|for|from|of)\s+)?{YEAR.pattern}", "", prev).split())
     m = ELLIPSIS.match(question)
     rest = (question[m.end():] if m else question).rstrip(" ?.!")
-    if COMPARE.search(question):
+    if comparing:
         parts = re.split(r"\b(?:compared?|comparison)\s+(?:with|to)\s+", rest, maxsplit=1, flags=re.I)
         target = parts[-1] if len(parts) > 1 else ""  # "Did that change in 2024?" names no other thing to compare with
         if not [w for w in content_words(target) if not YEAR.fullmatch(w)]:

@@ -261,10 +261,13 @@ def analyse(text: str, follow_up: str = "") -> Question:
     if follow_up:
         own = _analyse(follow_up)
         # "And in 2018?" asks what was asked before; "Is that high?" asks for a judgement of what was answered
-        if own.kind not in {"what", "yesno"} or own.kind == "yesno" and JUDGES_IT.match(follow_up):
+        # ("Is it better now?", resolved as a comparison with now, is answered by both times)
+        judged = own.kind == "yesno" and bool(JUDGES_IT.match(follow_up))
+        if own.kind not in {"what", "yesno"} or judged and q.kind != "compare":
             q.kind = own.kind
-        # "And in 2024?" names no new focus: the earlier question's stays
-        q.focus = [w for w in content_words(follow_up) if w not in TYPE_WORDS and not YEAR.fullmatch(w)] or q.focus
+        # "And in 2024?" names no new focus: the earlier question's stays (nor does "better" compared)
+        if not (judged and q.kind == "compare"):
+            q.focus = [w for w in content_words(follow_up) if w not in TYPE_WORDS and not YEAR.fullmatch(w)] or q.focus
         if q.kind == "when" and not YEAR.search(follow_up):
             q.years = []  # "when did her involvement end?" asks for the time: the year talked of before is no limit
     return q

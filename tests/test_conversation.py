@@ -3,6 +3,7 @@
 import pytest
 
 from assistant.conversation import follow_up_words, last_answer, new_subject, resolve, said_before
+from assistant.questions import analyse
 
 
 def turns(question, answer):
@@ -236,6 +237,15 @@ def test_a_change_asked_of_without_saying_compared_with_what_is_against_the_year
     assert resolve("How has that changed?", history) == "What did Ofsted say about leadership in 2017, compared with now?"
     two_years = history + turns("And in 2024?", "Leaders are strong [1].")
     assert resolve("What changed?", two_years) == "What did Ofsted say about leadership in 2024, compared with 2017?"
+
+
+@pytest.mark.parametrize("asked", ["Is it better now?", "Has it improved since?", "Has it got any better since then?",
+                                   "How does that compare with now?"])
+def test_whether_it_got_better_after_a_year_asked_about_is_that_year_compared_with_now(asked):
+    history = turns("What was the caseload in 2018?", "An average caseload of 14 to 15 children [1].")
+    assert resolve(asked, history) == "What was the caseload in 2018, compared with now?"
+    q = analyse(resolve(asked, history), follow_up_words(asked))
+    assert q.kind == "compare" and "better" not in q.focus
 
 
 def test_tell_me_more_asks_the_question_before_again():
