@@ -245,6 +245,10 @@ def direct_question(text: str) -> str:
     return inner[:1].upper() + inner[1:] if inner != text else text
 
 
+# The words of a follow-up asking only whether something changed ("Has it got any better since?")
+CHANGE_ONLY = re.compile(r"better|worse|improv\w*|deteriorat\w*|chang\w*|compar\w*|differ\w*|since|then|any|got|gotten|getting", re.I)
+
+
 # "Is that high?", "Was it enough?": a judgement asked of what was just answered
 JUDGES_IT = re.compile(r"^\s*(?:and\s+)?(?:is|are|was|were)\s+(?:(?:that|it|this|these|those|they)\s+)?(?:very\s+|too\s+)?"
                        r"(?:high|low|good|bad|enough|a lot|normal|typical|reasonable|manageable|unusual|usual|better|worse)\b", re.I)
@@ -265,9 +269,11 @@ def analyse(text: str, follow_up: str = "") -> Question:
         judged = own.kind == "yesno" and bool(JUDGES_IT.match(follow_up))
         if own.kind not in {"what", "yesno"} or judged and q.kind != "compare":
             q.kind = own.kind
-        # "And in 2024?" names no new focus: the earlier question's stays (nor does "better" compared)
-        if not (judged and q.kind == "compare"):
-            q.focus = [w for w in content_words(follow_up) if w not in TYPE_WORDS and not YEAR.fullmatch(w)] or q.focus
+        # "And in 2024?" names no new focus: the earlier question's stays
+        words = [w for w in content_words(follow_up) if w not in TYPE_WORDS and not YEAR.fullmatch(w)]
+        if q.kind == "compare":  # "Is it better now?", "Did that change?": what is compared is what was asked before
+            words = [w for w in words if not CHANGE_ONLY.fullmatch(w)]
+        q.focus = words or q.focus
         if q.kind == "when" and not YEAR.search(follow_up):
             q.years = []  # "when did her involvement end?" asks for the time: the year talked of before is no limit
     return q
