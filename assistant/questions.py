@@ -70,6 +70,9 @@ ROLE_OR_BODY = re.compile(
 # "who led…", "who else adds value…", "who did inspectors say adds value…": up to the verb asked about
 WHO_LEAD = (r"(?:and\s+)?(?:who|whom)\s+(?:else\s+)?(?:there\s+)?(?:did\s+|has\s+|had\s+)?"
             r"(?:[\w'’-]+\s+(?:say|think|find|report|describe)\s+)?")
+# A letter's sign-off, above the name of who wrote it
+SIGN_OFF = re.compile(r"^\W*(?:yours (?:sincerely|faithfully|truly)|(?:kind|best|warm) regards|with (?:best|kind) wishes)\b", re.I)
+WROTE = frozenset({"sign", "signed", "write", "wrote", "written", "send", "sent", "author", "authored"})
 WHO_VERB = re.compile(rf"^\s*{WHO_LEAD}(?!is\b|are\b|was\b|were\b)([\w'’-]+)", re.I)
 
 
@@ -741,8 +744,12 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         if has_person_name(sentence, common):
             # "who led the visit?": a name beside the verb asked about beats a name elsewhere
             verb = WHO_VERB.match(q.text)
+            # who wrote a letter signs it ("Yours sincerely, Louise Hocking"); a sign-off answers nothing else
+            wrote = bool(verb) and verb.group(1).lower() in WROTE and not re.search(r"\bto\W*$", q.text)
+            if SIGN_OFF.match(sentence):
+                return 1.0 if wrote else 0.5
             if verb and stem(verb.group(1)) not in {stem(w) for w in re.findall(r"[\w'’-]+", sentence)}:
-                return 0.8
+                return 0.5 if wrote else 0.8
             return 1.0
         # Roles and bodies answer "who was given feedback?", "who took over?", but not "who is the mayor?"
         if q.focus_is_noun:

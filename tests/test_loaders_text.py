@@ -71,6 +71,13 @@ def test_site_footers_and_boilerplate_are_not_content(docs):
         assert junk not in text, junk
 
 
+def test_a_letters_sign_off_is_one_paragraph_naming_who_signed_it(docs):
+    assert docs[LETTER].paragraphs[-1].text == "Yours sincerely, Louise Hocking Her Majesty’s Inspector."
+    blocks = [Block("We will visit again in March."), Block("Kind regards,"), Block("Jane Smith"), Block("Director"),
+              Block("Croydon monitoring visit")]
+    assert [p.text for p in to_paragraphs("x.txt", blocks)][-1] == "Kind regards, Jane Smith, Director, Croydon monitoring visit."
+
+
 def test_headings_are_context_not_content(docs):
     cc = docs[COMMUNITY_CARE]
     assert all(p.text != "Poor management oversight" for p in cc.paragraphs)

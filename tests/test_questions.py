@@ -520,3 +520,11 @@ def test_what_the_collection_is_about_is_an_overview_but_what_one_report_is_abou
 ])
 def test_a_question_asking_only_for_the_faults_or_strengths_found_asks_for_the_reports_list_of_them(question, asks):
     assert asks_polar_list(analyse(question)) is asks
+
+
+def test_who_wrote_a_letter_is_answered_by_its_sign_off_and_only_that_question_is():
+    sign_off = "Yours sincerely, Louise Hocking, Her Majesty's Inspector."
+    team = "The inspectors were Louise Hocking and Anne Waterman."
+    wrote = analyse("Who signed the 2018 letter?")
+    assert answer_type_score(wrote, sign_off) == 1.0 and answer_type_score(wrote, team) < 1.0
+    assert answer_type_score(analyse("Which inspectors carried out the visit?"), sign_off) < 1.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from assistant.questions import SIGN_OFF
 from assistant.types import Paragraph
 
 # Bullet glyphs seen in extracted text: Word's Symbol-font bullet (U+F0B7),
@@ -185,9 +186,23 @@ def _short(heading: str, words: int = 6) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
+SIGNATURE_LINES = 4  # the sign-off, a name, a role, an organisation: more is the next letter or an annex
+
+
+def _signed(blocks: list[Block]) -> list[Block]:
+    """A letter's sign-off and the short lines under it ("Yours sincerely", "Louise Hocking", "Her Majesty's
+    Inspector") as one paragraph that ends a sentence: who signed the letter, not trailing lines to drop."""
+    for i in range(max(0, len(blocks) - SIGNATURE_LINES - 1), len(blocks)):
+        if SIGN_OFF.match(blocks[i].text) and not blocks[i].table:
+            lines = [b.text.strip().rstrip(",.") for b in blocks[i:i + SIGNATURE_LINES]]
+            if all(len(ln) < 80 for ln in lines):
+                return blocks[:i] + [Block(", ".join(lines) + ".", page=blocks[i].page)] + blocks[i + SIGNATURE_LINES:]
+    return blocks
+
+
 def to_paragraphs(doc: str, blocks: list[Block]) -> list[Paragraph]:
     """Assign headings and references to repaired blocks."""
-    blocks = repair(blocks)
+    blocks = _signed(repair(blocks))
     while blocks and not blocks[-1].bullet and not ends_sentence(blocks[-1].text) and len(blocks[-1].text) < 60:
         blocks.pop()  # trailing site links ("Croydon monitoring visit")
     numbers = _numbers(blocks)
