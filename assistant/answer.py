@@ -46,6 +46,7 @@ COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
 EXTRA_SCORE = 0.85
 NO_REASON = 0.85  # weight of a sentence giving no reason, asked why
+SCENE = 0.3  # weight of the words of a clause that only sets the scene
 FOLLOWS_ON = 0.1  # for a follow-up, the sentence that carries on the one just said
 SHORT_FORM = re.compile(r"[A-Z]{3,6}s?")  # "NHS", "CQC": capitals, three or more (two spell too much)
 LISTED = frozenset({"list", "number"})  # asked for a list, or how many: a list's heading may say what it lists
@@ -315,6 +316,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         focus_stems = dict(q_stems)
     if q.latest and not q.years:  # "When was Croydon last inspected?": "last" asks for the newest source, "since the last inspection in 2020" is not it
         focus_stems = {s: w for s, w in focus_stems.items() if not LATEST_WORDS.fullmatch(s)} or focus_stems
+    for s in {stem(w) for w in q.scene} - {stem(f) for f in q.focus}:
+        if s in focus_stems:
+            focus_stems[s] *= SCENE  # "…when Ofsted visited in 2018?": the visit is when, not what is asked
     focus = vocab.with_abbreviations({stem(f) for f in q.focus})
     for s in (focus | agents) & set(focus_stems):
         focus_stems[s] *= 3.0

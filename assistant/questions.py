@@ -136,6 +136,7 @@ class Question:
     overview: bool = False  # "What happened in 2017?": asks what the sources of a year (or about a name) tell, nothing narrower
     told: list[str] = field(default_factory=list)  # "Tell me more": the sentences already given, not to be given again
     timeline: bool = False  # "How has Croydon's grade changed over time?": the grade each source gives, oldest first
+    scene: list[str] = field(default_factory=list)  # "…when Ofsted visited in 2018?": words that set the scene, not what is asked
 
     @property
     def name_stems(self) -> set[str]:
@@ -385,7 +386,28 @@ def _analyse(text: str) -> Question:
         # naming no year: every grade given, not one year's against now
         timeline=not years and (kind == "compare" and grade_asked or kind in {"what", "grade", "list"} and bool(TIMELINE.search(low)) and (
             grade_asked or bool(re.search(r"\b(?:ratings|judgements|judgments)\b", low)))),
+        scene=scene_words(t),
     )
+
+
+# "Did Croydon have a plan in place when Ofsted visited in October 2018?": the clause after the question says when
+TRAILING_SCENE = re.compile(r",?\s+(?:when|while|at the time (?:of|when)|during)\s+(?!(?:is|are|was|were|did|do|does|has|have|had)\b)"
+                            r"[^?,;]{3,60}[?.!]*\s*$", re.I)
+
+
+# A trailing clause sets the scene when it tells of the inspection or a time ("when they hear a child may
+# be suffering harm" is what is asked about)
+OF_THE_INSPECTION = re.compile(rf"\b(?:(?i:visit|inspect|report|publish)\w*|(?:19|20)\d\d|{MONTHS})\b")  # "May" a month, "may" not
+
+
+def scene_words(text: str) -> list[str]:
+    """The words of a clause that sets the scene, before the question or after it."""
+    opening = SCENE_SETTING.match(text)
+    trailing = TRAILING_SCENE.search(text)
+    if trailing and not OF_THE_INSPECTION.search(trailing.group(0)):
+        trailing = None
+    clauses = [m.group(0) for m in (opening, trailing) if m]
+    return [w for c in clauses for w in content_words(c) if not YEAR.fullmatch(w)]
 
 
 # "How has Croydon's grade changed over time?", "a timeline of its grades", "What grades has it had?"

@@ -482,3 +482,11 @@ def test_the_name_of_whose_report_it_is_in_a_heading_does_not_name_a_list():
     a = compose_over("What were Barnet's strengths in 2024?", [grades, praise], filler=filler)
     assert a.text.startswith("Barnet staff are skilled"), a.text
 
+
+
+def test_the_words_that_set_the_scene_weigh_less_than_what_is_asked():
+    a = compose_by_document("Did Croydon have an improvement plan in place when Ofsted visited in October 2018?", {
+        "2018.txt": ("Monitoring letter", "2018-10-30", [
+            "This letter summarises the findings of the visit Ofsted made to Croydon in October 2018.",
+            "The work under way includes a targeted improvement plan for the current year."])})
+    assert a.text.startswith("The work under way includes a targeted improvement plan"), a.text

@@ -528,3 +528,14 @@ def test_who_wrote_a_letter_is_answered_by_its_sign_off_and_only_that_question_i
     wrote = analyse("Who signed the 2018 letter?")
     assert answer_type_score(wrote, sign_off) == 1.0 and answer_type_score(wrote, team) < 1.0
     assert answer_type_score(analyse("Which inspectors carried out the visit?"), sign_off) < 1.0
+
+
+@pytest.mark.parametrize("question, scene", [
+    ("Did Croydon have an improvement plan in place when Ofsted visited in October 2018?", ["ofsted", "visited", "october"]),
+    ("At the October 2018 visit, did Ofsted think Croydon was making the right calls?", ["october", "visit"]),
+    # a condition, not a time: what is asked about
+    ("How fast do social workers act when they hear a child may be suffering significant harm?", []),
+    ("And when did cabinet consider it?", []),
+])
+def test_a_clause_telling_when_the_inspection_was_sets_the_scene(question, scene):
+    assert analyse(question).scene == scene
