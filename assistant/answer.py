@@ -515,8 +515,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if follow is not None:
         chosen.append(follow)
         words += len(follow.text.split())
-    if q.kind == "when":
-        return chosen  # one time asked for: further sentences only bring other dates
+    if q.kind == "when" or q.one:
+        return chosen  # one time (or one thing) asked for: further sentences only bring other dates (or things)
     asks_method = _asks_method(q)
     for c in cands[1:]:
         if c in chosen:

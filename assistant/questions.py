@@ -137,6 +137,7 @@ class Question:
     told: list[str] = field(default_factory=list)  # "Tell me more": the sentences already given, not to be given again
     timeline: bool = False  # "How has Croydon's grade changed over time?": the grade each source gives, oldest first
     scene: list[str] = field(default_factory=list)  # "…when Ofsted visited in 2018?": words that set the scene, not what is asked
+    one: bool = False  # "Which service was under review?": one thing is asked for, told in one sentence
 
     @property
     def name_stems(self) -> set[str]:
@@ -387,7 +388,12 @@ def _analyse(text: str) -> Question:
         timeline=not years and (kind == "compare" and grade_asked or kind in {"what", "grade", "list"} and bool(TIMELINE.search(low)) and (
             grade_asked or bool(re.search(r"\b(?:ratings|judgements|judgments)\b", low)))),
         scene=scene_words(t),
+        one=bool(ASKS_ONE.match(main)) and kind != "list" and not SECOND_QUESTION.search(t),
     )
+
+
+# "Which Croydon service was…?", "Which area did…?": a singular noun after "which", then the verb
+ASKS_ONE = re.compile(r"^\s*(?:and\s+)?which\s+(?:[\w'’-]+\s+){0,2}?[\w'’-]*[^\Ws]\s+(?:was|is|did|does|has|had)\b", re.I)
 
 
 # "Did Croydon have a plan in place when Ofsted visited in October 2018?": the clause after the question says when

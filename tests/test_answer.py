@@ -490,3 +490,11 @@ def test_the_words_that_set_the_scene_weigh_less_than_what_is_asked():
             "This letter summarises the findings of the visit Ofsted made to Croydon in October 2018.",
             "The work under way includes a targeted improvement plan for the current year."])})
     assert a.text.startswith("The work under way includes a targeted improvement plan"), a.text
+
+
+def test_one_thing_asked_for_is_told_in_one_sentence():
+    a = compose_by_document("Which Croydon service was undergoing an external review at the time of the visit?", {
+        "2018.txt": ("Monitoring letter", "2018-10-30", [
+            "The work includes external reviews of specific services, such as the Croydon fostering service.",
+            "The Croydon monitoring visit was the fourth, and inspectors reviewed many services."])})
+    assert a.text.startswith("The work includes external reviews") and "fourth" not in a.text, a.text

@@ -539,3 +539,14 @@ def test_who_wrote_a_letter_is_answered_by_its_sign_off_and_only_that_question_i
 ])
 def test_a_clause_telling_when_the_inspection_was_sets_the_scene(question, scene):
     assert analyse(question).scene == scene
+
+
+@pytest.mark.parametrize("question, one", [
+    ("Which Croydon service was undergoing an external review in 2018?", True),
+    ("Which new team is behind Croydon's strong adoption work?", True),
+    ("Which services has Croydon improved most?", False),  # several
+    ("Which groups of children did inspectors look at?", False),  # a list
+    ("Which staff did adopters praise most, and how did they describe them?", False),  # two questions
+])
+def test_which_with_a_singular_noun_asks_for_one_thing(question, one):
+    assert analyse(question).one is one
