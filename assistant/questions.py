@@ -70,6 +70,10 @@ ROLE_OR_BODY = re.compile(
 # "who led…", "who else adds value…", "who did inspectors say adds value…": up to the verb asked about
 WHO_LEAD = (r"(?:and\s+)?(?:who|whom)\s+(?:else\s+)?(?:there\s+)?(?:did\s+|has\s+|had\s+)?"
             r"(?:[\w'’-]+\s+(?:say|think|find|report|describe)\s+)?")
+# Who a letter went to: its address block ("Eleni Ioannides … London CR0 1EA") or its "Dear …"
+ASKS_RECIPIENT = re.compile(r"\b(?:sent|addressed|written|copied|send|address)\s+to\W*$|^\s*(?:and\s+)?to whom\b|\bwho\s+(?:received|got)\b", re.I)
+POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+SALUTATION = re.compile(r"^\W*Dear\b")
 # A letter's sign-off, above the name of who wrote it
 SIGN_OFF = re.compile(r"^\W*(?:yours (?:sincerely|faithfully|truly)|(?:kind|best|warm) regards|with (?:best|kind) wishes)\b", re.I)
 WROTE = frozenset({"sign", "signed", "write", "wrote", "written", "send", "sent", "author", "authored"})
@@ -318,7 +322,7 @@ def _analyse(text: str) -> Question:
     years = [int(y) for y in YEAR.findall(t)]
     if re.match(r"^\s*(?:and\s+)?(why|how come)\b", main):
         kind = "why"  # "why was it rated…?" asks for a reason, not the grade
-    elif re.match(r"^\s*(?:and\s+)?(who|whom|whose)\b", main) or re.search(
+    elif re.match(r"^\s*(?:and\s+)?(?:to\s+|from\s+)?(who|whom|whose)\b", main) or re.search(
         rf"\bname of\s+(?:[\w'’-]+\s+){{0,5}}?{PERSON_NOUN}\b|{PERSON_NOUN}['’]s? name\b|^\s*(?:and\s+)?(?:which|what) {PERSON_NOUN}\b", main
     ):
         kind = "who"
@@ -769,6 +773,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "who":
         if SECOND_IN_COMMAND.match(sentence) and not re.search(rf"\b{DEPUTY}\b", q.text, re.I):
             return 0.5  # "Deputy lead inspector: …" did not lead; asked who led, the lead inspector answers
+        if ASKS_RECIPIENT.search(q.text):  # "Who was the letter sent to?": the one it is addressed to
+            return 1.0 if (POSTCODE.search(sentence) or SALUTATION.match(sentence)) and has_person_name(sentence, common) else 0.5
         if has_person_name(sentence, common):
             # "who led the visit?": a name beside the verb asked about beats a name elsewhere
             verb = WHO_VERB.match(q.text)

@@ -550,3 +550,11 @@ def test_a_clause_telling_when_the_inspection_was_sets_the_scene(question, scene
 ])
 def test_which_with_a_singular_noun_asks_for_one_thing(question, one):
     assert analyse(question).one is one
+
+
+def test_who_a_letter_was_sent_to_is_answered_by_its_address_or_its_dear():
+    sent_to = analyse("Who was the 2018 letter sent to?")
+    assert analyse("To whom was the 2018 letter sent?").kind == "who"
+    assert answer_type_score(sent_to, "Eleni Ioannides Interim Executive Director 8 Mint Walk Croydon CR0 1EA") == 1.0
+    assert answer_type_score(sent_to, "Dear Ms Ioannides") == 1.0
+    assert answer_type_score(sent_to, "The inspectors were Louise Hocking and Anne Waterman.") < 1.0
