@@ -28,7 +28,9 @@ WH_FRAME = re.compile(  # "for how long?", "since when?": a preposition may lead
 )
 AUXILIARY = re.compile(r"(?:is|are|was|were|did|does|do|has|have|had)\b", re.I)
 ANAPHOR = re.compile(r"\b(one|ones|else|other|others|former|latter|above)\b", re.I)
-COMPARE = re.compile(r"\b(compare|comparison|differ|difference|change[ds]?|versus|vs)\b", re.I)
+COMPARE = re.compile(r"\b(compar(?:e[ds]?|ison)|differ|difference|change[ds]?|versus|vs)\b", re.I)
+# "Compared with the year before?": the year before the one asked about
+YEAR_BEFORE = re.compile(r"^(?:the\s+)?(?:year|one)\s+before(?:\s+(?:that|it))?$|^(?:the\s+)?previous\s+year$|^a\s+year\s+(?:earlier|before)$", re.I)
 # "Is it better now?", "Has it improved since?": a change asked of what was just asked about a year
 BETTER = re.compile(r"\b(?:better|worse|improved?|improving|deteriorated?)\b", re.I)
 CHANGE_FILLER = frozenset({"since", "then", "gotten", "getting", "become", "became", "any"})  # "has it got any better since?"
@@ -332,6 +334,9 @@ def resolve(question: str, history: list[dict] | None) -> str:
     if comparing:
         parts = re.split(r"\b(?:compared?|comparison)\s+(?:with|to)\s+", rest, maxsplit=1, flags=re.I)
         target = parts[-1] if len(parts) > 1 else ""  # "Did that change in 2024?" names no other thing to compare with
+        asked = YEAR.findall(prev)
+        if YEAR_BEFORE.match(target.strip()) and len(set(asked)) == 1:
+            target = str(int(asked[0]) - 1)
         if not [w for w in content_words(target) if not YEAR.fullmatch(w)]:
             # "compared with 2017?"; "What changed?" after 2017, then 2024: with the year asked before
             target = " and ".join(new_years) if new_years else target or _year_asked_before(history, prev) or "now"

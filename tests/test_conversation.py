@@ -239,6 +239,12 @@ def test_a_change_asked_of_without_saying_compared_with_what_is_against_the_year
     assert resolve("What changed?", two_years) == "What did Ofsted say about leadership in 2024, compared with 2017?"
 
 
+@pytest.mark.parametrize("asked", ["Compared with the year before?", "How does that compare with the previous year?"])
+def test_compared_with_the_year_before_is_the_year_before_the_one_asked_about(asked):
+    history = turns("How many new independent visitors were recruited in 2018?", "40 were recruited in 2018 [1].")
+    assert resolve(asked, history) == "How many new independent visitors were recruited in 2018, compared with 2017?"
+
+
 @pytest.mark.parametrize("asked", ["Is it better now?", "Has it improved since?", "Has it got any better since then?",
                                    "How does that compare with now?"])
 def test_whether_it_got_better_after_a_year_asked_about_is_that_year_compared_with_now(asked):
