@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.loaders.structure import ends_sentence
-from assistant.questions import FUTURE, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, lists_polarity, polar_terms, stem
+from assistant.questions import FUTURE, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, lists_polarity, polar_terms, statement_of, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
@@ -47,6 +47,7 @@ COUNTED = frozenset({"number", "money", "duration"})
 EXTRA_SCORE = 0.85
 NO_REASON = 0.85  # weight of a sentence giving no reason, asked why
 SCENE = 0.3  # weight of the words of a clause that only sets the scene
+ASSERTS = 0.1  # a sentence saying what a yes/no question asks, in its words
 FOLLOWS_ON = 0.1  # for a follow-up, the sentence that carries on the one just said
 SHORT_FORM = re.compile(r"[A-Z]{3,6}s?")  # "NHS", "CQC": capitals, three or more (two spell too much)
 LISTED = frozenset({"list", "number"})  # asked for a list, or how many: a list's heading may say what it lists
@@ -338,6 +339,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         own = _stems(re.sub(r"\(.*?\)", " ", q.text)) - TYPE_STEMS - q.name_stems
         asked_of = {s for s in specific if s in own and not (YEAR.fullmatch(s) or s in MONTH_WORDS)}
     q_pairs = _pairs(q.terms)
+    asserted = statement_of(q)
     # the newest source, of those about what the question names ("Is Barnet still good?": Barnet's latest report)
     considered = hits[:PASSAGES_CONSIDERED]
     titled = set(vocab.named_in_title(q, {h.chunk.doc for h in considered}))
@@ -400,6 +402,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if q_pairs:
             score += 0.05 * len(q_pairs & _pairs(words)) / len(q_pairs)  # the question's phrases, in its order
         score += 0.03 if c.position == 0 else 0.0
+        if asserted is not None and asserted.search(c.text):
+            score += ASSERTS  # "Are caseloads manageable?" / "Overall, caseloads are manageable"
         c.on_year = year_match(q, c.text, info) or p_year
         c.year = year
         if q.years:

@@ -258,6 +258,22 @@ def direct_question(text: str) -> str:
 CHANGE_ONLY = re.compile(r"better|worse|improv\w*|deteriorat\w*|chang\w*|compar\w*|differ\w*|since|then|any|got|gotten|getting", re.I)
 
 
+# "Are caseloads manageable?": a copula, then what it is asked of and what is asked of it
+COPULA_QUESTION = re.compile(r"^\s*(?:and\s+)?(is|are|was|were)\s+(.+?)\s*[?.!]*\s*$", re.I)
+
+
+def statement_of(q: Question) -> re.Pattern | None:
+    """For "Are caseloads manageable (now)?", the statement it asks about: "caseloads are (still) manageable"."""
+    m = COPULA_QUESTION.match(q.text.split(" (", 1)[0]) if q.kind == "yesno" else None
+    words = [w for w in content_words(m.group(2)) if not LATEST_WORDS.fullmatch(w) and not YEAR.fullmatch(w)] if m else []
+    if len(words) != 2:
+        return None
+    subject, said = (re.escape(w) for w in words)
+    # in the question's tense: "ensure caseloads were manageable" does not say they are
+    verb = "is|are|remains?" if m.group(1).lower() in {"is", "are"} else "was|were|remained"
+    return re.compile(rf"\b{subject}\s+(?:{verb})\s+(?:\w+\s+)?{said}\b", re.I)
+
+
 # "Is that high?", "Was it enough?": a judgement asked of what was just answered
 JUDGES_IT = re.compile(r"^\s*(?:and\s+)?(?:is|are|was|were)\s+(?:(?:that|it|this|these|those|they)\s+)?(?:very\s+|too\s+)?"
                        r"(?:high|low|good|bad|enough|a lot|normal|typical|reasonable|manageable|unusual|usual|better|worse)\b", re.I)

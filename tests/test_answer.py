@@ -498,3 +498,10 @@ def test_one_thing_asked_for_is_told_in_one_sentence():
             "The work includes external reviews of specific services, such as the Croydon fostering service.",
             "The Croydon monitoring visit was the fourth, and inspectors reviewed many services."])})
     assert a.text.startswith("The work includes external reviews") and "fourth" not in a.text, a.text
+
+
+def test_a_yes_no_question_is_answered_first_by_the_sentence_saying_what_it_asks():
+    a = answer("Are caseloads manageable now?",
+               "The legacy of high turnover required a targeted approach to ensure caseloads were manageable for staff.",
+               "Overall, caseloads are manageable, allowing social workers to undertake effective work.")
+    assert a.text.startswith("Overall, caseloads are manageable"), a.text
