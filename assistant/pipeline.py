@@ -17,7 +17,7 @@ from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
 from assistant.llm import client_from_settings
 from assistant.neighbours import WordNeighbours
-from assistant.questions import (DOCUMENT_NOUNS, GRADE_SEARCH_WORDS, LIST_SEARCH_WORDS, YEAR, Question, analyse, content_words, direct_question,
+from assistant.questions import (DOCUMENT_NOUNS, GRADE_SEARCH_WORDS, LIST_SEARCH_WORDS, YEAR, Question, analyse, direct_question,
                                  asks_polar_list, expand_query, stem)
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
@@ -184,12 +184,17 @@ def documents_about(q: Question, documents: dict, vocab: Vocabulary, years=()) -
     return [d for d in docs if documents[d].derived_from not in docs]  # a rewrite of one of them tells it again
 
 
+def _words(text: str) -> set[str]:
+    """All the words of a text, in lower case ("letter" and "report" too, which are no content words)."""
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
 def overview_documents(q: Question, documents: dict, vocab: Vocabulary, limit: int) -> list[str]:
     """The documents a "What happened in 2017?" question asks about: of the years it names and about what
     it names, the newest `limit` of them."""
     docs = documents_about(q, documents, vocab, q.years)
-    kinds = set(q.terms) & DOCUMENT_NOUNS  # "the 2018 letter": of that year's documents, the letter
-    named = [d for d in docs if kinds & {documents[d].kind, *content_words(documents[d].title)}]
+    kinds = _words(q.text) & DOCUMENT_NOUNS  # "the 2018 letter": of that year's documents, the letter
+    named = [d for d in docs if kinds & {documents[d].kind, *_words(documents[d].title)}]
     return sorted(named or docs, key=lambda d: documents[d].date, reverse=True)[:limit]
 
 

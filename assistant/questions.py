@@ -292,7 +292,9 @@ def analyse(text: str, follow_up: str = "") -> Question:
         # "And in 2018?" asks what was asked before; "Is that high?" asks for a judgement of what was answered
         # ("Is it better now?", resolved as a comparison with now, is answered by both times)
         judged = own.kind == "yesno" and bool(JUDGES_IT.match(follow_up))
-        if own.kind not in {"what", "yesno"} or judged and q.kind != "compare":
+        if judged and COMPARE_WORDS.search(text):
+            q.kind = "compare"  # "Is that better now?" resolved as "…in 2018, compared with now?": both times
+        elif own.kind not in {"what", "yesno"} or judged:
             q.kind = own.kind
         # "And in 2024?" names no new focus: the earlier question's stays
         words = [w for w in content_words(follow_up) if w not in TYPE_WORDS and not YEAR.fullmatch(w)]

@@ -254,6 +254,11 @@ def test_whether_it_got_better_after_a_year_asked_about_is_that_year_compared_wi
     assert q.kind == "compare" and "better" not in q.focus
 
 
+def test_whether_a_figure_is_better_now_is_a_comparison_of_the_two_times():
+    history = turns("How many children had an independent visitor in 2018?", "Over 60 children [1].")
+    assert analyse(resolve("Is that better now?", history), follow_up_words("Is that better now?")).kind == "compare"
+
+
 def test_tell_me_more_asks_the_question_before_again():
     history = turns("What did Ofsted say about care leavers in 2024?", "PAs are tenacious [1]. Care leavers are happy [2].")
     for more in ["Tell me more", "Anything else?", "And what else?", "go on", "More please"]:

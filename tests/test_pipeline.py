@@ -109,6 +109,14 @@ def test_what_happened_with_a_borough_is_told_by_the_reports_named_for_it():
     assert overview_documents(analyse("What happened in 2019?"), docs, vocab, 1) == ["barnet-2019.pdf"]  # the newest
 
 
+def test_a_document_named_by_its_year_and_kind_is_that_one_report_or_letter():
+    docs = {"letter.txt": DocumentInfo(doc="letter.txt", title="Monitoring visit (letter)", date="2018-10-30", kind="letter"),
+            "report.txt": DocumentInfo(doc="report.txt", title="Inspection report", date="2018-06-01", kind="report")}
+    vocab = Vocabulary([Chunk(id=f"{d}#1", doc=d, ref="¶1", text="Services are improving.") for d in docs], {})
+    assert overview_documents(analyse("Summarise the 2018 report"), docs, vocab, 1) == ["report.txt"]
+    assert overview_documents(analyse("Summarise the 2018 letter"), docs, vocab, 1) == ["letter.txt"]
+
+
 def test_the_first_one_after_a_list_is_answered_about_its_first_item(settings):
     first = ask("What needs to improve according to the 2024 inspection?", settings=settings)
     history = [{"role": "user", "content": "What needs to improve according to the 2024 inspection?"},
