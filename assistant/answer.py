@@ -497,9 +497,11 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         named = listed is not None and listed.heading_match >= NAMED_LIST
         judged = not q.polarity or q.grade
         if named or listed is not None and judged and listed.passage >= 0.9 * max(c.passage for c in cands[:10]):
-            whole = _whole_list(listed, max_list_words)
             if q.grade:  # a table of grades: its grades, not the dates and inspectors beside them
-                whole = [x for i, x in enumerate(whole) if GRADE_STATEMENT.search(x.text) or i == 0 and _is_lead_in(x.text)]
+                whole = _within([x for i, x in enumerate(_whole_list(listed, float("inf")))
+                                 if GRADE_STATEMENT.search(x.text) or i == 0 and _is_lead_in(x.text)], max_list_words)
+            else:
+                whole = _whole_list(listed, max_list_words)
             # items a paragraph long, of which the words allow one or two, are not a list to read
             if len(whole) - _is_lead_in(whole[0].text) >= min(MIN_LISTED, _items(listed)):
                 return whole

@@ -386,7 +386,7 @@ def _analyse(text: str) -> Question:
         kind = "compare"  # "are they happier now than in 2018?": that year, and what came after
     tokens = t.split()
     names = [w.strip("?,.!;:'’\"()") for i, w in enumerate(tokens) if i > 0 and w[:1].isupper()]
-    grade_asked = bool(re.search(r"\b(grad(?:e[ds]?|ings?)|rated|rating|judge(?:d|ment)|verdict|result|outcome|effectiveness|inadequate|outstanding|good)\b", low))
+    grade_asked = bool(re.search(r"\b(grad(?:e[ds]?|ings?)|rated|ratings?|judge(?:d|ments?)|verdicts?|result|outcome|effectiveness|inadequate|outstanding|good)\b", low))
     return Question(
         text=t,
         kind=kind,

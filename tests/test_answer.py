@@ -471,6 +471,11 @@ def test_grades_asked_for_are_the_grades_of_the_table_not_its_dates_and_inspecto
     items = [ln.split(":")[0] for ln in a.text.splitlines() if ln.startswith("- ")]
     assert items == ["- The experiences and progress of children in care", "- The experiences and progress of care leavers",
                      "- Overall effectiveness"], a.text
+    # however long the lines before the grades, the grades are what the words are spent on
+    notes = "\n".join(f"Note {i}: " + "the inspection looked at many records and spoke with many staff " * 2 for i in range(8))
+    long = Chunk(id=f"{DOC}#2", doc=DOC, ref="p. 1", heading=chunk.heading, text=f"{notes}\n{chunk.text}")
+    items = [ln for ln in compose_over("What ratings did Barnet get in 2024?", [long]).text.splitlines() if ln.startswith("- ")]
+    assert len(items) == 3 and items[-1].startswith("- Overall effectiveness: Good"), items
 
 
 def test_the_name_of_whose_report_it_is_in_a_heading_does_not_name_a_list():

@@ -558,3 +558,9 @@ def test_who_a_letter_was_sent_to_is_answered_by_its_address_or_its_dear():
     assert answer_type_score(sent_to, "Eleni Ioannides Interim Executive Director 8 Mint Walk Croydon CR0 1EA") == 1.0
     assert answer_type_score(sent_to, "Dear Ms Ioannides") == 1.0
     assert answer_type_score(sent_to, "The inspectors were Louise Hocking and Anne Waterman.") < 1.0
+
+
+@pytest.mark.parametrize("question", ["What ratings did Brent receive in 2026?", "What judgements did Ofsted give?",
+                                      "How did Ofsted's grading of leadership change between 2017 and 2024?"])
+def test_grades_asked_for_in_any_form_ask_for_grades(question):
+    assert analyse(question).grade
