@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.loaders.structure import ends_sentence
-from assistant.questions import FUTURE, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, lists_polarity, polar_terms, statement_of, stem
+from assistant.questions import FUTURE, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, polar_list_heading, polar_terms, statement_of, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
@@ -349,6 +349,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     asks_method = _asks_method(q)
     polar = polar_terms(q)  # "What went wrong?": every sentence finding a fault holds "wrong"
+    names_polar = polar_list_heading(q)  # …and a list headed "What needs to improve?" is the one asked for
     compared_area = ({stem(f) for f in q.focus if not (YEAR.fullmatch(f) or f in MONTH_WORDS)} - q.name_stems - TYPE_STEMS - GRADE_STEMS
                      if q.kind == "compare" and q.grade else set())
     stems_of: dict[str, set[str]] = {}  # a sentence's stems, read again as the next one's "previous"
@@ -367,9 +368,9 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             heading = _stems(chunk.heading)
             c.names_list = max(_overlap(listed_as, heading), 0.7 * _overlap(listed_as, _stems(lead)) if lead.endswith(":") else 0.0)
             # "What were the weaknesses?" is asked of the report's own list of them ("What needs to improve?")
-            if lists_polarity(q, chunk.heading):
+            if names_polar and names_polar.search(chunk.heading):
                 c.names_list = 1.0
-            elif lead.endswith(":") and lists_polarity(q, lead):
+            elif names_polar and lead.endswith(":") and names_polar.search(lead):
                 c.names_list = max(c.names_list, 0.7)
             # a short heading all of whose words the question uses ("Areas for improvement")
             c.heading_match = max(c.names_list, len(heading & set(q_stems)) / len(heading) if len(heading) >= 2 else 0.0)
@@ -497,11 +498,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
         named = listed is not None and listed.heading_match >= NAMED_LIST
         judged = not q.polarity or q.grade
         if named or listed is not None and judged and listed.passage >= 0.9 * max(c.passage for c in cands[:10]):
-            if q.grade:  # a table of grades: its grades, not the dates and inspectors beside them
-                whole = _within([x for i, x in enumerate(_whole_list(listed, float("inf")))
-                                 if GRADE_STATEMENT.search(x.text) or i == 0 and _is_lead_in(x.text)], max_list_words)
-            else:
-                whole = _whole_list(listed, max_list_words)
+            # a table of grades: its grades, not the dates and inspectors beside them
+            whole = _whole_list(listed, max_list_words, GRADE_STATEMENT.search if q.grade else None)
             # items a paragraph long, of which the words allow one or two, are not a list to read
             if len(whole) - _is_lead_in(whole[0].text) >= min(MIN_LISTED, _items(listed)):
                 return whole
@@ -594,10 +592,13 @@ def _is_list_item(c: Candidate) -> bool:
     return len(lines) >= 4 and _is_lead_in(lines[0]) and c.text in lines[1:]
 
 
-def _whole_list(c: Candidate, max_words: int) -> list[Candidate]:
+def _whole_list(c: Candidate, max_words: int, keep=None) -> list[Candidate]:
+    """The list `c` is in, its lead-in first, within `max_words`; with `keep`, only the items it keeps."""
     lines = _listed(c)
     if _is_lead_in(lines[0][0]):
         lines[0] = (split_sentences(lines[0][0])[-1], lines[0][1])  # the lead-in itself, not what comes before it
+    if keep is not None:
+        lines = [(ln, chunk) for i, (ln, chunk) in enumerate(lines) if keep(ln) or i == 0 and _is_lead_in(ln)]
     hits = {c.hit.chunk.id: c.hit}
     return _within([Candidate(ln, hits.setdefault(chunk.id, Hit(chunk, 0.0)), c.rank, c.score) for ln, chunk in lines], max_words)
 

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.loaders.structure import SIGN_OFF
+
 YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d+(?:[.,]\d+)*%?")
 
@@ -74,8 +76,6 @@ WHO_LEAD = (r"(?:and\s+)?(?:who|whom)\s+(?:else\s+)?(?:there\s+)?(?:did\s+|has\s
 ASKS_RECIPIENT = re.compile(r"\b(?:sent|addressed|written|copied|send|address)\s+to\W*$|^\s*(?:and\s+)?to whom\b|\bwho\s+(?:received|got)\b", re.I)
 POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
 SALUTATION = re.compile(r"^\W*Dear\b")
-# A letter's sign-off, above the name of who wrote it
-SIGN_OFF = re.compile(r"^\W*(?:yours (?:sincerely|faithfully|truly)|(?:kind|best|warm) regards|with (?:best|kind) wishes)\b", re.I)
 WROTE = frozenset({"sign", "signed", "write", "wrote", "written", "send", "sent", "author", "authored"})
 WHO_VERB = re.compile(rf"^\s*{WHO_LEAD}(?!is\b|are\b|was\b|were\b)([\w'’-]+)", re.I)
 
@@ -627,13 +627,18 @@ def polar_terms(q: Question) -> set[str]:
     """The words of a question that asks little more than for faults or strengths ("What went wrong
     in 2017?", "What were the weaknesses?"): the words that ask for them. A question that names its
     subject ("what positives about the monitoring visit…") is matched on that instead."""
+    polar, rest = _polar_parts(q)
+    return {stem(t) for t in polar} if len(rest) <= 1 else set()
+
+
+def _polar_parts(q: Question) -> tuple[set[str], set[str]]:
+    """A question's words that ask for faults (or strengths), and the rest, less its names and years."""
     asks = {"negative": ASKS_NEGATIVE, "positive": ASKS_POSITIVE}.get(q.polarity)
     if asks is None:
-        return set()
+        return set(), set()
     polar = {t for t in q.terms if asks.fullmatch(t)}
     named = {w.lower() for n in q.names for w in n.split()}
-    rest = [t for t in q.terms if t not in polar and t not in named and not YEAR.fullmatch(t)]
-    return {stem(t) for t in polar} if len(rest) <= 1 else set()
+    return polar, {t for t in q.terms if t not in polar and t not in named and not YEAR.fullmatch(t)}
 
 
 # A report's own list of its faults or strengths, by its heading or lead-in ("What needs to improve?",
@@ -658,17 +663,15 @@ def asks_polar_list(q: Question) -> bool:
     """"What went wrong?", "What problems did inspectors find?": the faults (or strengths) found, of nothing
     named, are asked for, and a report's own list of them answers (not "What's the out-of-hours problem?",
     nor "Is it still inadequate?", which asks for a grade)."""
-    asks = {"negative": ASKS_NEGATIVE, "positive": ASKS_POSITIVE}.get(q.polarity)
-    if q.kind not in {"what", "list"} or asks is None:
+    if q.kind not in {"what", "list"} or q.polarity not in LISTS_POLARITY:
         return False
-    named = {w.lower() for n in q.names for w in n.split()}
-    rest = {stem(t) for t in q.terms if not (YEAR.fullmatch(t) or t in named or asks.fullmatch(t))}
-    return rest <= FOUND_WORDS
+    _, rest = _polar_parts(q)
+    return {stem(t) for t in rest} <= FOUND_WORDS
 
 
-def lists_polarity(q: Question, heading: str) -> bool:
-    """The heading names the list that a question asking for faults (or strengths) asks for."""
-    return asks_polar_list(q) and LISTS_POLARITY[q.polarity].search(heading) is not None
+def polar_list_heading(q: Question) -> re.Pattern | None:
+    """What the heading or lead-in of the list a question asking for faults (or strengths) asks for says."""
+    return LISTS_POLARITY[q.polarity] if asks_polar_list(q) else None
 
 
 def finds_polarity(q: Question, sentence: str) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from assistant.questions import SIGN_OFF
 from assistant.types import Paragraph
 
 # Bullet glyphs seen in extracted text: Word's Symbol-font bullet (U+F0B7),
@@ -186,6 +185,8 @@ def _short(heading: str, words: int = 6) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
+# A letter's sign-off, above the name of who wrote it
+SIGN_OFF = re.compile(r"^\W*(?:yours (?:sincerely|faithfully|truly)|(?:kind|best|warm) regards|with (?:best|kind) wishes)\b", re.I)
 SIGNATURE_LINES = 4  # the sign-off, a name, a role, an organisation: more is the next letter or an annex
 
 
