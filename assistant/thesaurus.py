@@ -41,6 +41,7 @@ GROUPS = [
     "talk talked talking spoke spoken speak language terminology wording",
     "helped helping assistance assist assisted",
     "morale demoralised demoralized",
+    "realise realised realize realized identified identify",
 ]
 
 

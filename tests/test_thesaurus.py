@@ -51,3 +51,8 @@ def test_a_kind_of_staffing_problem_does_not_bring_the_others():
     # "staffing" brings caseloads and turnover; "caseloads" brings workloads, not turnover or the workforce
     brought = related({stem("caseloads")})
     assert stem("workloads") in brought and stem("turnover") not in brought and stem("workforce") not in brought
+
+
+def test_realising_a_need_is_written_as_identifying_it():
+    # "When did the council first realise it needed to improve?" / "We identified the need for improvements last year"
+    assert stem("identified") in related({stem("realise")})
