@@ -179,6 +179,8 @@ IDIOMS = [
     (re.compile(r"\bwork(?:s|ed|ing)?\s+on\b", re.I), "improve"),  # "what did Ofsted tell Croydon to work on?"
     # "do children see their social worker often?": social workers visit them
     (re.compile(r"\b(?:see|sees|saw|seen|seeing)\s+(?:their|his|her)\s+(social\s+workers?)\b", re.I), r"visited by \1"),
+    (re.compile(r"\bon board\b", re.I), "integrated"),  # "are health bodies on board?": "health partners are not fully integrated"
+    (re.compile(r"\bday[- ]to[- ]day\b", re.I), "frontline"),  # "the social workers who deal with children day to day"
 ]
 
 

@@ -379,6 +379,8 @@ def test_a_place_in_an_idiom_is_no_content_word():
     assert content_words("Did the council own up to it?") == ["council", "accept"]
     assert content_words("Do children see their social worker?") == ["children", "visited", "social", "worker"]
     assert content_words("What things did Ofsted tell them to work on?") == ["ofsted", "improve"]
+    assert content_words("Are health bodies fully on board?") == ["health", "bodies", "fully", "integrated"]
+    assert content_words("the social workers who deal with children day to day") == ["social", "workers", "deal", "children", "frontline"]
 
 
 def test_where_to_look_is_no_figure():
