@@ -46,6 +46,7 @@ COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
 EXTRA_SCORE = 0.85
 NO_REASON = 0.85  # weight of a sentence giving no reason, asked why
+NOT_SCOPE = 0.8  # weight of a sentence not saying what a visit covered, asked what it looked at
 SCENE = 0.3  # weight of the words of a clause that only sets the scene
 ASSERTS = 0.1  # a sentence saying what a yes/no question asks, in its words
 FOLLOWS_ON = 0.1  # for a follow-up, the sentence that carries on the one just said
@@ -417,6 +418,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if q.typed and (c.typed == 0.0 or q.kind == "grade" and c.typed <= 0.3):  # a grade in passing, or another's, gives none
             # "When did her involvement end?" may be answered by an event, not a date.
             score *= 0.8 if q.kind == "when" else 0.6
+        if q.scope and c.typed < 1.0:
+            score *= NOT_SCOPE  # "what did the visit look at?": the visit's finding is not what it set out to look at
         if q.kind == "why" and c.typed < 0.5:
             score *= NO_REASON  # asked why: a sentence giving no reason (nor a fault, asked why not) does not answer
         if not c.covered:
@@ -531,8 +534,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             continue  # asked for a name, a date or a figure: more sentences must give one too
         if q.polarity in {"negative", "positive"} and q.kind != "yesno" and c.typed < min(best.typed, 0.8):
             continue  # "what went wrong?": more sentences must find faults too (a yes/no is also answered by the contrary)
-        if q.kind == "why" and c.typed < best.typed == 1.0:
-            continue  # a reason given: more sentences must give reasons too
+        if (q.kind == "why" or q.scope) and c.typed < best.typed == 1.0:
+            continue  # a reason (or what was covered) given: more sentences must give reasons too
         if q.answered and _similar(c.text, q.answered):
             continue  # said just before: a follow-up's further sentence must add to it
         if not q.typed and _about_the_document(c, asks_method):

@@ -132,6 +132,7 @@ class Question:
     answered: str = ""  # in a follow-up, what the previous answer already said
     item: str = ""  # "the first one": the item of the list given before that a follow-up points at
     summary: bool = False  # asks for the bottom line: the document's own summing-up answers
+    scope: bool = False  # "what did the visit look at?": what the visit says it covered answers
     about: list[str] = field(default_factory=list)  # "what about X?": X's words, which the answer's passage must hold
     second: "Question | None" = None  # "…, and when was it published?": the second question, answered too
     future: bool = False  # "when is the next inspection due?": only a plan or an expectation answers
@@ -179,6 +180,7 @@ IDIOMS = [
     (re.compile(r"\bwork(?:s|ed|ing)?\s+on\b", re.I), "improve"),  # "what did Ofsted tell Croydon to work on?"
     # "do children see their social worker often?": social workers visit them
     (re.compile(r"\b(?:see|sees|saw|seen|seeing)\s+(?:their|his|her)\s+(social\s+workers?)\b", re.I), r"visited by \1"),
+    (re.compile(r"\blook(?:s|ed|ing)?\s+at\b", re.I), "reviewed covered"),  # "what did the visit look at?": "Areas covered by the visit", "inspectors reviewed…"
     (re.compile(r"\bon board\b", re.I), "integrated"),  # "are health bodies on board?": "health partners are not fully integrated"
     (re.compile(r"\bday[- ]to[- ]day\b", re.I), "frontline"),  # "the social workers who deal with children day to day"
 ]
@@ -403,6 +405,7 @@ def _analyse(text: str) -> Question:
         focus_is_noun=_asks_for_role(t),
         polarity=polarity(low),
         summary=bool(ASKS_SUMMARY.search(low)),
+        scope=bool(ASKS_SCOPE.search(low)),
         future=bool(ASKS_FUTURE.search(low)),
         change=bool(ASKS_CHANGE.search(low)),
         grade=grade_asked,
@@ -590,6 +593,15 @@ ASKS_SUMMARY = re.compile(
     r"\b(bottom line|in summary|sum(?:mary|marise|marize|med up)|gist|takeaway|key message|main (?:finding|message|conclusion|point)s?|"
     r"overall (?:message|conclusion|finding|view|picture|assessment)|conclu(?:de|ded|sion|sions))\b", re.I)
 SUMMING_UP = re.compile(r"^\W*(?:in summary|overall|in conclusion|to summari[sz]e|in short|in sum|taken together|in brief)\b", re.I)
+
+# "What did the October 2018 visit look at?", "What was the focus of the inspection?": what it set out to cover,
+# which a visit's letter says of itself ("During this visit, inspectors reviewed the progress made for…").
+ASKS_SCOPE = re.compile(
+    r"\b(?:what|which)\b[^?]*\b(?:visit|inspection|inspectors?|ofsted|report)\b[^?]*\b(?:look(?:ed)?\s+at|focus(?:ed|sed)?\s+on|"
+    r"cover(?:ed)?|review(?:ed)?|examine[d]?|evaluate[d]?|concentrate[d]?\s+on)\W*$"
+    r"|\b(?:focus|scope|remit)\s+of\s+(?:the|this|that|its)\b[^?]*\b(?:visit|inspection)\b", re.I)
+SCOPE = re.compile(r"\b(?:inspectors\s+(?:reviewed|looked\s+at|evaluated|focused\s+on|focussed\s+on)|areas\s+covered|"
+                   r"(?:visit|inspection|report)\s+(?:focused|focussed|looked|concentrated)\s+(?:on|at)|focus(?:s)?ing\s+on)\b", re.I)
 
 
 ASKS_FUTURE = re.compile(r"\b(?:next(?!\s*(?:[?.!]|$|in\s+(?:19|20)\d\d))|upcoming|forthcoming|will\s+(?:\w+\s+)?(?:be|get|have|take|happen|start|end)|(?:is|are)\s+(?:\w+\s+){0,6}?due"
@@ -851,6 +863,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         return 0.7 if q.polarity == "negative" and NEGATIVE.search(sentence) else 0.4
     if q.summary and q.kind in {"what", "yesno"}:
         return 1.0 if SUMMING_UP.search(sentence) else 0.3
+    if q.scope and q.kind in {"what", "list"}:
+        return 1.0 if SCOPE.search(sentence) else 0.3
     if q.change and not q.polarity and q.kind in {"what", "yesno"}:
         return 0.8 if CHANGE.search(sentence) else 0.3
     if q.polarity and q.kind in {"what", "list", "yesno"}:

@@ -259,6 +259,12 @@ ANSWERED_BY = [
                   "Later-life letters are a real strength."],
                  "Later-life letters are a real strength",
                  id="a list that does not say it lists strengths does not answer what the strengths were"),
+    pytest.param("What part of the service did the monitoring visit look at?",
+                 ["This letter summarises the findings of the monitoring visit to the service.",
+                  "Staff report feeling more fully part of the whole service for children in care.",
+                  "During this visit, inspectors reviewed the progress made for children in care, including permanence planning."],
+                 "During this visit, inspectors reviewed",
+                 id="what a visit looked at is what it says it covered, not a finding sharing the question's words"),
 ]
 
 
@@ -288,6 +294,10 @@ def test_a_capital_short_form_finds_the_words_written_out_in_lower_case():
      "The experiences and progress of care leavers must be good for overall effectiveness to be judged good.",
      "Care leavers are supported to stay put with their former foster carers, and the care leavers judgement matters to them.",
      "stay put"),
+    # what the visit covered given: more sentences must say what it covered too
+    ("What did the 2018 monitoring visit look at?",
+     "During this visit, inspectors reviewed the progress made for children in care in 2018.",
+     "The 2018 monitoring visit found that children in care are visited often.", "visited often"),
 ])
 def test_a_further_sentence_that_does_not_answer_as_the_first_does_is_left_out(question, first, further, left_out):
     a = answer(question, first, further)

@@ -111,6 +111,10 @@ def test_the_fault_a_question_names_beats_any_other_fault():
 
 def test_summary_and_future_questions():
     assert analyse("What was the bottom line of the October 2018 letter?").summary
+    # what a visit set out to cover, not what it found about something
+    assert analyse("What did the October 2018 visit focus on?").scope and analyse("What was the focus of the inspection?").scope
+    assert not analyse("What did Ofsted say about the focus on permanence?").scope
+    assert not analyse("What did inspectors look at when they visited the out-of-hours team?").scope
     assert analyse("When is the next inspection due?").future
     assert not analyse("When was the last inspection?").future
     # "How long did it last?": a verb, not the last of several
