@@ -26,9 +26,10 @@ ABOUT_ITSELF = re.compile(
     r"(?:is to\s+)?(?:summari[sz]es|advises|sets out|describes|outlines|provides|presents|informs|updates|asks|seeks)\b", re.I)
 # How the inspection was done ("A range of evidence was considered during the visit…", "The visit
 # was the fourth monitoring visit…"): it answers questions about the method, not about findings.
+EVIDENCE_USED = r"a range of evidence|evidence (?:was|were)|we (?:also )?considered|inspectors (?:reviewed|considered|looked at|met|spoke)"
+HOW_DONE = re.compile(rf"^\W*(?:{EVIDENCE_USED})\b", re.I)
 ABOUT_METHOD = re.compile(
-    r"^\W*(?:a range of evidence|evidence (?:was|were)|we (?:also )?considered|during (?:the course of )?(?:this|the) visit|"
-    r"inspectors (?:reviewed|considered|looked at|met|spoke)|the inspectors were|the visit was the|this (?:visit|inspection) (?:was|is) the)\b", re.I)
+    rf"^\W*(?:{EVIDENCE_USED}|during (?:the course of )?(?:this|the) visit|the inspectors were|the visit was the|this (?:visit|inspection) (?:was|is) the)\b", re.I)
 ASKS_METHOD = re.compile(r"\b(?:evidence|sources?|methods?|look(?:ed|ing)? at|focus(?:ed|sed)? on|review(?:ed)?|consider(?:ed)?|"
                          r"which (?:monitoring )?(?:visit|inspection)|(?:first|second|third|fourth|fifth) (?:monitoring )?visit)\b", re.I)
 # "What was the purpose of the 2024 cabinet report?", "What is the letter about?": what the document says of itself answers
@@ -540,6 +541,8 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             continue  # said just before: a follow-up's further sentence must add to it
         if not q.typed and _about_the_document(c, asks_method):
             continue  # the best sentence may say what the letter covers; a further one adds nothing
+        if asks_method and HOW_DONE.match(best.text) and not HOW_DONE.match(c.text):
+            continue  # the evidence a visit drew on told: a further sentence must tell more of it, not what was found
         if not _adds_to(c, chosen, max_words - words):
             continue
         chosen.append(c)

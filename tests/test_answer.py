@@ -298,6 +298,11 @@ def test_a_capital_short_form_finds_the_words_written_out_in_lower_case():
     ("What did the 2018 monitoring visit look at?",
      "During this visit, inspectors reviewed the progress made for children in care in 2018.",
      "The 2018 monitoring visit found that children in care are visited often.", "visited often"),
+    # the evidence a visit drew on given: more sentences must tell more of it, not what was found
+    ("What sources of evidence did the inspectors draw on for the monitoring visit?",
+     "A range of evidence was considered during the visit, including case records and meetings with social workers.",
+     "Progress can be seen in management oversight, with management involvement evident on all case records seen by inspectors.",
+     "Progress"),
 ])
 def test_a_further_sentence_that_does_not_answer_as_the_first_does_is_left_out(question, first, further, left_out):
     a = answer(question, first, further)
