@@ -47,6 +47,10 @@ COUNTED = frozenset({"number", "money", "duration"})
 # A further sentence must answer nearly as well as the best one (its score, as a share of the best's).
 EXTRA_SCORE = 0.85
 NO_REASON = 0.85  # weight of a sentence giving no reason, asked why
+OTHER_VOICE = 0.8  # weight of a person's quoted words, asked what the inspectors thought
+# "Did Ofsted think…?", "What did inspectors say…?", "according to Ofsted": the inspectorate's view is asked for
+ASKS_INSPECTORS = re.compile(r"\b(?:did|does|do|had|has|have|was|were)\s+(?:ofsted|(?:the\s+)?inspectors|the\s+inspectorate)\b|"
+                             r"\baccording\s+to\s+(?:ofsted|(?:the\s+)?inspectors)\b", re.I)
 NOT_SCOPE = 0.8  # weight of a sentence not saying what a visit covered, asked what it looked at
 SCENE = 0.3  # weight of the words of a clause that only sets the scene
 ASSERTS = 0.1  # a sentence saying what a yes/no question asks, in its words
@@ -79,6 +83,7 @@ class Candidate:
     names_list: float = 0.0  # the same, of the question's specific words only: how far the heading names what was asked
     year: int | None = None  # of the source document
     continued: tuple[Chunk, ...] = ()  # the passages after its own that hold the items its closing lead-in introduces
+    quoted: bool = False  # a person's words quoted ("…,” she added), not the inspectors'
 
 
 class Vocabulary:
@@ -112,6 +117,16 @@ class Vocabulary:
                 if items:
                     self.continued[c.id] = tuple(items)
         self.neighbours = None  # a WordNeighbours, for question words the collection never uses
+        # whose words each line is: a quotation runs on across paragraphs, and so across passages
+        self.quoted: dict[str, list[bool]] = {}
+        by_doc: dict[str, list[Chunk]] = {}
+        for c in chunks:
+            by_doc.setdefault(c.doc, []).append(c)
+        for doc_chunks in by_doc.values():
+            flags = _quoted_people([ln for c in doc_chunks for ln in c.text.split("\n")])
+            for c in doc_chunks:
+                n = c.text.count("\n") + 1
+                self.quoted[c.id], flags = flags[:n], flags[n:]
         # "IROs" and "independent reviewing officers" stand for each other wherever the collection says so;
         # "Cafcass" stands for the long name the collection uses, where its initials spell it
         defined = find_abbreviations(c.text for c in chunks)
@@ -209,16 +224,46 @@ def doc_year(info: DocumentInfo | None) -> int | None:
     return None
 
 
-def _candidates(hits: list[Hit]) -> list[Candidate]:
+def _candidates(hits: list[Hit], quoted: dict[str, list[bool]]) -> list[Candidate]:
     out = []
     for rank, hit in enumerate(hits[:PASSAGES_CONSIDERED]):
         position, previous = 0, ""
-        for line in hit.chunk.text.split("\n"):
+        lines = hit.chunk.text.split("\n")
+        for line, quoted_person in zip(lines, quoted.get(hit.chunk.id) or _quoted_people(lines)):
             for sentence in split_sentences(line):
                 if len(sentence) > 3:
-                    out.append(Candidate(sentence, hit, rank, position=position, previous=previous))
+                    out.append(Candidate(sentence, hit, rank, position=position, previous=previous, quoted=quoted_person))
                     position, previous = position + 1, sentence
     return out
+
+
+# Who a news story quotes: "Barbara Peacock, executive director of people, said: “…", then paragraphs
+# each opening a quotation mark, to "“…,” she added." A person's words, not the inspectors'.
+SAID_OPENING = re.compile(r"^(?:[^“”]*?[.!?]\s+)?([^“”.!?]{0,160}?)\b(?:said|says|added|told [\w ]{1,40}?)\s*:\s*“")
+SAID_CLOSING = re.compile(r"”,?\s+((?:the\s+)?(?:[A-Z][\w'’-]*\s+){0,3}?[\w'’-]+)\s+(?:added|said|says|continued)\b"  # "…,” she added / Newman said
+                          r"|”,?\s+(?:said|added)\s+((?:Cllr\.?\s+|Councillor\s+)?[A-Z][a-z]+ [A-Z][a-z]+)")  # "…,” said Tony Newman
+INSPECTORATE = re.compile(r"\b(?:ofsted|inspectors?|inspectorate|report|letter|watchdog|it)\b", re.I)
+
+
+def _quoted_people(lines: list[str]) -> list[bool]:
+    """For each line, whether it is (in) a quotation of a person's words: a run of lines from one
+    opening "X said: “" or "“", each next line opening "“" while the last is unclosed."""
+    flags = [False] * len(lines)
+    i = 0
+    while i < len(lines):
+        opening = SAID_OPENING.match(lines[i].strip())
+        if not (opening or lines[i].lstrip().startswith("“")):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(lines) and lines[j].rfind("”") < lines[j].rfind("“") and lines[j + 1].lstrip().startswith("“"):
+            j += 1
+        closing = SAID_CLOSING.search(lines[j])
+        speaker = opening.group(1) if opening else (closing.group(1) or closing.group(2)) if closing else ""
+        person = bool(speaker) and not INSPECTORATE.search(speaker) and speaker.lower() != "they"
+        flags[i:j + 1] = [person] * (j + 1 - i)
+        i = j + 1
+    return flags
 
 
 def _overlap(q_stems: dict[str, float], stems: set[str]) -> float:
@@ -331,7 +376,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     names = vocab.specific_names(q)
     # The question's words that single out passages (not "Croydon" or "Ofsted" in this corpus).
     specific = {s: w for s, w in focus_stems.items() if vocab.df.get(s, 0) <= 0.35 * vocab.n} or focus_stems
-    cands = _candidates(hits)
+    cands = _candidates(hits, vocab.quoted)
     # what a list is asked to be of: not the names ("Inspection of Barnet…" heads all of Barnet's report)
     listed_as = {s: w for s, w in specific.items() if s not in names} or specific
     # The words that say which figure is asked for: the question's own (not a follow-up's context in
@@ -350,6 +395,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     asked_years = set(q.years) | ({newest} if q.kind == "compare" and len(set(q.years)) == 1 else set())
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     asks_method = _asks_method(q)
+    asks_inspectors = bool(ASKS_INSPECTORS.search(q.text))
     polar = polar_terms(q)  # "What went wrong?": every sentence finding a fault holds "wrong"
     names_polar = polar_list_heading(q)  # …and a list headed "What needs to improve?" is the one asked for
     compared_area = ({stem(f) for f in q.focus if not (YEAR.fullmatch(f) or f in MONTH_WORDS)} - q.name_stems - TYPE_STEMS - GRADE_STEMS
@@ -421,6 +467,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
             score *= 0.8 if q.kind == "when" else 0.6
         if q.scope and c.typed < 1.0:
             score *= NOT_SCOPE  # "what did the visit look at?": the visit's finding is not what it set out to look at
+        if asks_inspectors and c.quoted:
+            score *= OTHER_VOICE  # "Did Ofsted think…?" is not answered by a council officer's words
         if q.kind == "why" and c.typed < 0.5:
             score *= NO_REASON  # asked why: a sentence giving no reason (nor a fault, asked why not) does not answer
         if not c.covered:

@@ -523,3 +523,17 @@ def test_a_yes_no_question_is_answered_first_by_the_sentence_saying_what_it_asks
                "The legacy of high turnover required a targeted approach to ensure caseloads were manageable for staff.",
                "Overall, caseloads are manageable, allowing social workers to undertake effective work.")
     assert a.text.startswith("Overall, caseloads are manageable"), a.text
+
+
+def test_asked_what_ofsted_thought_an_officials_quoted_words_do_not_answer():
+    # a news story quotes the council's director over two paragraphs, each a passage
+    a = answer("Did Ofsted think children were at risk of harm?",
+               "Ofsted's report was published today. The council's director said: “We did not think children were at risk of harm.",
+               "“We think the council did all it could,” she added.",
+               "Ofsted inspectors said that failures leave some children at risk of harm.")
+    assert a.text.startswith("Ofsted inspectors said"), a.text
+    # the same words are the answer when they are the inspectors' own
+    a = answer("Did Ofsted think children were at risk of harm?",
+               "“Some children are at risk of harm and the council has not acted,” Ofsted inspectors found.",
+               "Children at risk of harm are reviewed by social workers each week.")
+    assert a.text.startswith("“Some children are at risk"), a.text
