@@ -584,7 +584,8 @@ NEGATIVE = re.compile(
     r"ineffective|unsafe|worr\w*|high (?:caseloads|workloads|turnover)|(?:workloads|caseloads|turnover) (?:are|is|was|were) high|"
     r"deteriorat\w*|serious|widespread|vulnerable|instability|unsettled|unclear|unmet|gaps?|yet to)\b", re.I)
 POSITIVE = re.compile(
-    r"\b(strong\w*|strengths?|good|effective\w*|improv\w*|impressed|commit\w*|positive\w*|well[- ]\w+|praise\w*|encourag\w*|"
+    # "areas for improvement", "needs to improve", "requires improvement" find a fault, not a strength
+    r"\b(strong\w*|strengths?|good|effective\w*|(?<!for )(?<!to )(?<!requires )(?<!require )improv\w*|impressed|commit\w*|positive\w*|well[- ]\w+|praise\w*|encourag\w*|"
     r"excellent|outstanding|success\w*|progress\w*|better|skilled|robust|thorough|creative|innovative|confident\w*)\b", re.I)
 
 

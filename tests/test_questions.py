@@ -465,6 +465,13 @@ def test_praise_half_taken_back_answers_what_was_praised_less_well_than_praise()
     assert answer_type_score(q, praise) > answer_type_score(q, mixed) > answer_type_score(q, "The visit took place in October.")
 
 
+def test_an_area_for_improvement_is_no_strength():
+    q = analyse("What areas of practice did the 2024 report single out as particularly strong?")
+    assert answer_type_score(q, "Quality assurance processes have identified areas for improvement.") == 0.3
+    assert answer_type_score(q, "Planning for children needs to improve.") == 0.3
+    assert answer_type_score(q, "Since 2020, the local authority has improved services for care leavers.") == 0.8
+
+
 @pytest.mark.parametrize("sentence, why", [
     ("Since the last inspection in 2020, the local authority has improved services.", False),  # a time
     ("Staff turnover has been high since 2021.", False),
