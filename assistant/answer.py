@@ -574,9 +574,13 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     if q.kind == "when" or q.one:
         return chosen  # one time (or one thing) asked for: further sentences only bring other dates (or things)
     asks_method = _asks_method(q)
+    asserted = statement_of(q)
+    said_so = asserted is not None and asserted.search(best.text) is not None
     for c in cands[1:]:
         if c in chosen:
             continue
+        if said_so and c.hit.chunk.id != best.hit.chunk.id:
+            continue  # "Are caseloads manageable?" / "Overall, caseloads are manageable…": said; elsewhere only blurs it
         if len(chosen) >= max_sentences or c.score < EXTRA_SCORE * best.score:
             break
         if q.typed and c.typed < 1.0:
