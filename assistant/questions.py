@@ -545,10 +545,19 @@ def wh_focus(text: str) -> list[str]:
     # "On average, how many weeks…": a count asked for after an opening phrase
     opening = re.match(r"[^,?]{1,40},\s*(?=how (?:many|much)\b)", text, re.I)
     m = WH_PHRASE.match(text) or (WH_PHRASE.match(text[opening.end():]) if opening else None)
-    if not m:
-        return []
-    phrase = next((g for g in m.groups() if g), "")
-    return [w for w in content_words(phrase) if w not in TYPE_WORDS]
+    phrase = next((g for g in m.groups() if g), "") if m else ""
+    asked = [w for w in content_words(phrase) if w not in TYPE_WORDS]
+    about = SAID_ABOUT.search(text) if not asked else None
+    if about:  # "What did Ofsted say about private fostering in 2024?": what it was said of (not whose it is)
+        return [w for w in content_words(re.sub(r"\b[A-Z][\w-]*(?:['’]s)?\b", " ", about.group(1))) if w not in TYPE_WORDS]
+    return asked
+
+
+# "…say about X", "…think of X", "…make of X": X is what is asked about; the rest sets the scene
+SAID_ABOUT = re.compile(r"\b(?:say|said|says|think|thought|thinks|make|made|feel|felt|views?|opinion|comment|commented|"
+                        r"reported|write|wrote|note|noted)\s+(?:[\w'’-]+\s+){0,2}?(?:about|of|on|regarding)\s+"
+                        r"(?:the\s+|its\s+|their\s+)?([\w'’-]+(?:\s+[\w'’-]+){0,6}?)"
+                        r"(?=\s+(?:in|at|on|during|when|after|before|since|by|from|compared|and|or)\b|\s*[?,.]|$)", re.I)
 
 
 # What a comparison is about comes before what it is compared with: "has accommodation for care

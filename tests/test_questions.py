@@ -134,6 +134,18 @@ def test_what_changed_is_the_focus_of_a_comparison():
     assert q.kind == "compare" and q.focus == ["management", "oversight"]
 
 
+@pytest.mark.parametrize("question, focus", [
+    ("What did Ofsted say about private fostering arrangements in Croydon?", ["private", "fostering", "arrangements"]),
+    ("Did Ofsted have anything good to say about Croydon's senior leaders at the March 2019 visit?", ["senior", "leaders"]),
+    ("What did Ofsted make of management oversight at the 2018 visit?", ["management", "oversight"]),
+    ("What did inspectors think of the leaders?", ["leaders"]),
+    ("What did the report say about Croydon?", []),  # a name says which passages, not what of them
+    ("Was the cabinet report on the Ofsted outcome a key decision?", []),  # a report on something is no saying
+])
+def test_what_was_said_about_is_the_focus(question, focus):
+    assert analyse(question).focus == focus
+
+
 def test_the_grades_of_all_areas_are_a_list():
     q = analyse("Did any of the judgement areas fall short of 'good' in 2024?")
     assert q.kind == "list" and q.grade
