@@ -425,7 +425,10 @@ ASKS_ONE = re.compile(r"^\s*(?:and\s+)?which\s+(?:[\w'’-]+\s+){0,2}?[\w'’-]*
 
 # "Did Croydon have a plan in place when Ofsted visited in October 2018?": the clause after the question says when
 TRAILING_SCENE = re.compile(r",?\s+(?:when|while|at the time (?:of|when)|during)\s+(?!(?:is|are|was|were|did|do|does|has|have|had)\b)"
-                            r"[^?,;]{3,60}[?.!]*\s*$", re.I)
+                            r"[^?,;]{3,60}[?.!]*\s*$"
+                            # "…at the March 2019 visit?", "…in the 2017 report?": which visit, not what of it
+                            r"|\s+(?:at|in|on|from)\s+(?:the|its|their|that|this|[\w’'-]+['’]s)\s+(?:[\w’'-]+\s+){0,3}?"
+                            r"(?:visit|inspection|report|letter)s?[?.!]*\s*$", re.I)
 
 
 # A trailing clause sets the scene when it tells of the inspection or a time ("when they hear a child may

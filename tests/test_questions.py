@@ -561,6 +561,10 @@ def test_who_wrote_a_letter_is_answered_by_its_sign_off_and_only_that_question_i
     # a condition, not a time: what is asked about
     ("How fast do social workers act when they hear a child may be suffering significant harm?", []),
     ("And when did cabinet consider it?", []),
+    # which visit, at the end
+    ("Did Ofsted have anything good to say about senior leaders at the March 2019 visit?", ["march", "visit"]),
+    ("How did Croydon score on help and protection in the 2024 ILACS inspection?", ["ilacs", "inspection"]),
+    ("What steps did the council take straight after the 2017 inspection?", []),  # after it: when the steps were
 ])
 def test_a_clause_telling_when_the_inspection_was_sets_the_scene(question, scene):
     assert analyse(question).scene == scene
