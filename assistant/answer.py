@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.loaders.structure import ends_sentence
-from assistant.questions import FUTURE, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, polar_list_heading, polar_terms, statement_of, stem
+from assistant.questions import DATE, FUTURE, GRADE_WORDS, MONTHS, PAST_GRADE, _grade_statements, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, polar_list_heading, polar_terms, statement_of, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
@@ -862,6 +862,80 @@ def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabular
     chosen.sort(key=lambda c: documents[c.hit.chunk.doc].date)  # the documents asked about are the collection's own
     text, citations = render(chosen, documents, as_list=False)
     return Composed(text, citations, False, min(c.score for c in chosen))
+
+
+MONTH_NUMBER = {m.lower(): i for i, m in enumerate(MONTHS.strip("(?:)").split("|"), 1)}
+
+
+def _when(date: str, info: DocumentInfo | None = None) -> tuple[int, int] | None:
+    """"4th December 2024" -> (2024, 12), "2017" -> (2017, 0); with no year, the source's."""
+    iso = re.match(r"((?:19|20)\d\d)-(\d\d)", date)
+    if iso:
+        return int(iso.group(1)), int(iso.group(2))
+    year = YEAR.search(date)
+    month = re.search(MONTHS, date, re.I)
+    y = int(year.group(0)) if year else doc_year(info)
+    return (y, MONTH_NUMBER[month.group(0).lower()] if month else 0) if y else None
+
+
+def _said_when(when: tuple[int, int]) -> str:
+    return f"{list(MONTH_NUMBER)[when[1] - 1].title()} {when[0]}" if when[1] else str(when[0])
+
+
+def _time_between(a: tuple[int, int], b: tuple[int, int]) -> str:
+    """"2 years and 6 months"; in whole years when either time has no month."""
+    if not (a[1] and b[1]):
+        years = b[0] - a[0]
+        return f"about {years} year{'s' * (years != 1)}"
+    months = (b[0] - a[0]) * 12 + b[1] - a[1]
+    years, months = divmod(months, 12)
+    parts = [f"{years} year{'s' * (years != 1)}"] * bool(years) + [f"{months} month{'s' * (months != 1)}"] * bool(months)
+    return " and ".join(parts) or "less than a month"
+
+
+def _graded_times(q: Question, c: Candidate, documents: dict[str, DocumentInfo]) -> list[tuple[tuple[int, int], str]]:
+    """The grades a sentence states, each with its time: the date nearest it in the sentence ("judged
+    inadequate in September 2017"), or, said in the present ("Overall effectiveness: Good"), the source's."""
+    stated = [(m.start(), g.group(0).lower().replace("requires", "require").split(" to ")[0])
+              for m in _grade_statements(q.text, c.text)
+              if (g := GRADE_WORDS.search(m.group(0))) and VERDICT_ENDS.match(c.text, m.end())]  # not "is good evidence"
+    if not stated:
+        return []
+    info = documents.get(c.hit.chunk.doc)
+    dates = [(m.start(), _when(m.group(0), info)) for m in DATE.finditer(c.text)]
+    if dates:
+        return [(when, min(stated, key=lambda g: abs(g[0] - at))[1]) for at, when in dates if when]
+    # undated, a verdict on the whole service (not on one area of it) in the present is the source's own
+    when = _when(info.date if info else "")
+    whole = OVERALL.search(c.text) and not PAST_GRADE.search(c.text)
+    return [(when, grade) for _, grade in stated] if when and whole else []
+
+
+VERDICT_ENDS = re.compile(r"['’\"]?\s*(?:[.,;:)–-]|$|(?:and|in|at|on|since|by|from|when|for|with|overall|again|to be good)\b)", re.I)
+OVERALL = re.compile(r"\boverall\b|^\W*(?:children['’]s services|services for children(?: and young people)?) in (?-i:[A-Z])", re.I)
+
+
+def compose_interval(q: Question, hits: list[Hit], per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabulary,
+                     documents: dict[str, DocumentInfo]) -> Composed | None:
+    """"How long did it take to go from inadequate to good?": the first time the first grade was given, the
+    first time after it the second was, each with the sentence saying so, and the time between. The times
+    are those the passages found give ("judged inadequate in September 2017") and those of each report's
+    own verdict (`per_doc`: each document's passages found for its grade); None when they do not date both."""
+    cands = score_candidates(q, hits, vocab, documents)
+    for asked, found in per_doc:
+        cands += [c for c in score_candidates(asked, found, vocab, documents) if c.typed == 1.0][:1]
+    first, then = q.interval
+    graded = [(when, grade, c) for c in cands if c.covered for when, grade in _graded_times(q, c, documents)]
+    start = min((g for g in graded if g[1] == first), key=lambda g: g[0], default=None)
+    end = min((g for g in graded if start and g[1] == then and g[0] > start[0]), key=lambda g: g[0], default=None)
+    if start is None or end is None:
+        return None
+    chosen = [start[2]] + [end[2]] * (end[2] is not start[2])
+    text, citations = render(chosen, documents, as_list=False)
+    markers = ", ".join(str(c.n) for c in citations)
+    span = (f"{_time_between(start[0], end[0]).capitalize()}: from {_said_when(start[0])} ({first}) "
+            f"to {_said_when(end[0])} ({then}) [{markers}].")
+    return Composed(f"{span} {text}", citations, False, min(c.score for c in chosen))
 
 
 @dataclass

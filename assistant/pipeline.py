@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answer import Composed, Vocabulary, compose, compose_overview, doc_year
+from assistant.answer import Composed, Vocabulary, compose, compose_interval, compose_overview, doc_year
 from assistant.conversation import (asks_more, before_last_question, follow_up_words, last_answer, last_user_question,
                                     listed_item, may_skip_back, new_subject, resolve, said_before)
 from assistant.embedding import Embedder
@@ -243,6 +243,12 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
         q.answered = item or last_answer(turns)  # the item is said already
         q.about = new_subject(text)
         q.told = said_before(turns) if asks_more(text) else []
+    if q.interval:  # "How long did it take to go from inadequate to good?": when each grade was first given
+        hits = search(engine.retriever, q, settings.top_k, engine.vocab)
+        per_doc = search_grades(engine.retriever, q, documents_about(q, engine.documents, engine.vocab), settings.top_k)
+        composed = compose_interval(q, hits, per_doc, engine.vocab, engine.documents)
+        if composed is not None:
+            return query, hits + [h for _, found in per_doc for h in found], composed, time.perf_counter() - t0
     timeline = documents_about(q, engine.documents, engine.vocab) if q.timeline else []
     if timeline:  # "How has Croydon's grade changed over time?": the grade each report gives
         per_doc = search_grades(engine.retriever, q, timeline, settings.top_k)

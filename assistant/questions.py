@@ -133,6 +133,7 @@ class Question:
     item: str = ""  # "the first one": the item of the list given before that a follow-up points at
     summary: bool = False  # asks for the bottom line: the document's own summing-up answers
     scope: bool = False  # "what did the visit look at?": what the visit says it covered answers
+    interval: tuple[str, ...] = ()  # "How long did it take to go from inadequate to good?": the two grades, in order
     about: list[str] = field(default_factory=list)  # "what about X?": X's words, which the answer's passage must hold
     second: "Question | None" = None  # "…, and when was it published?": the second question, answered too
     future: bool = False  # "when is the next inspection due?": only a plan or an expectation answers
@@ -406,6 +407,7 @@ def _analyse(text: str) -> Question:
         polarity=polarity(low),
         summary=bool(ASKS_SUMMARY.search(low)),
         scope=bool(ASKS_SCOPE.search(low)),
+        interval=_interval(main) if kind == "duration" else (),
         future=bool(ASKS_FUTURE.search(low)),
         change=bool(ASKS_CHANGE.search(low)),
         grade=grade_asked,
@@ -606,6 +608,16 @@ ASKS_SUMMARY = re.compile(
     r"\b(bottom line|in summary|sum(?:mary|marise|marize|med up)|gist|takeaway|key message|main (?:finding|message|conclusion|point)s?|"
     r"overall (?:message|conclusion|finding|view|picture|assessment)|conclu(?:de|ded|sion|sions))\b", re.I)
 SUMMING_UP = re.compile(r"^\W*(?:in summary|overall|in conclusion|to summari[sz]e|in short|in sum|taken together|in brief)\b", re.I)
+
+# "How long did it take Croydon to go from being rated inadequate back to a good rating?", "…from inadequate to good?"
+INTERVAL = re.compile(rf"\bfrom\s+(?:being\s+)?(?:(?:rated|judged|graded)\s+)?(?:as\s+)?['‘]?({_GRADE})['’]?"
+                      rf"(?:\s+[\w'’-]+){{0,3}}?\s+(?:back\s+)?(?:to|until|till)\s+(?:being\s+)?(?:an?\s+)?(?:(?:rated|judged|graded)\s+)?(?:as\s+)?['‘]?({_GRADE})\b", re.I)
+
+
+def _interval(low: str) -> tuple[str, ...]:
+    m = INTERVAL.search(low)
+    return tuple(g.lower().replace("requires", "require").split(" to ")[0] for g in m.groups()) if m else ()
+
 
 # "What did the October 2018 visit look at?", "What was the focus of the inspection?": what it set out to cover,
 # which a visit's letter says of itself ("During this visit, inspectors reviewed the progress made for…").

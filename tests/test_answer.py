@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer import Vocabulary, _counts, compose
+from assistant.answer import Vocabulary, _counts, compose, compose_interval
 from assistant.questions import analyse, stem
 from assistant.settings import Settings
 from assistant.types import Chunk, DocumentInfo, Hit
@@ -541,3 +541,28 @@ def test_asked_what_ofsted_thought_an_officials_quoted_words_do_not_answer():
                "“Some children are at risk of harm and the council has not acted,” Ofsted inspectors found.",
                "Children at risk of harm are reviewed by social workers each week.")
     assert a.text.startswith("“Some children are at risk"), a.text
+
+
+def test_how_long_from_one_grade_to_another_is_the_time_between_the_first_of_each():
+    docs = {"letter.txt": DocumentInfo(doc="letter.txt", title="Monitoring letter", date="2018-10-30"),
+            "cabinet.txt": DocumentInfo(doc="cabinet.txt", title="Cabinet report", date="2024-12-04")}
+    chunks = [Chunk(id="letter.txt#1", doc="letter.txt", ref="¶1",
+                    text="The visit was the fourth since Croydon was judged inadequate in September 2017."),
+              Chunk(id="cabinet.txt#1", doc="cabinet.txt", ref="¶1",
+                    text="Croydon was judged 'good' in October 2024, retaining the grade from the previous judgement in March 2020.")]
+    hits = [Hit(chunk=c, score=1.0, dense=0.6) for c in chunks]
+    vocab = Vocabulary(chunks, {d: info.title for d, info in docs.items()})
+    q = analyse("How long did it take Croydon to go from inadequate to good?")
+    a = compose_interval(q, hits, [], vocab, docs)
+    assert a.text.startswith("2 years and 6 months: from September 2017 (inadequate) to March 2020 (good) [1, 2]."), a.text
+    assert [c.doc for c in a.citations] == ["letter.txt", "cabinet.txt"]
+    # each report's own verdict is dated by the report; a grade never given leaves nothing to measure
+    reports = {f"{y}.txt": DocumentInfo(doc=f"{y}.txt", title="Inspection of Barnet", date=f"{y}-07-0{i}")
+               for i, y in enumerate((2017, 2019), 1)}
+    verdicts = [Chunk(id="2017.txt#1", doc="2017.txt", ref="¶1", text="Children's services in Barnet are inadequate."),
+                Chunk(id="2019.txt#1", doc="2019.txt", ref="¶1", text="Overall effectiveness: Good.")]
+    vocab = Vocabulary(verdicts, {d: info.title for d, info in reports.items()})
+    per_doc = [(analyse(f"What overall grade did Barnet get in {c.doc[:4]}?"), [Hit(chunk=c, score=1.0, dense=0.6)]) for c in verdicts]
+    a = compose_interval(analyse("How long did it take Barnet to go from inadequate to good?"), [], per_doc, vocab, reports)
+    assert a.text.startswith("2 years: from July 2017 (inadequate) to July 2019 (good)"), a.text
+    assert compose_interval(analyse("How long did it take Barnet to go from good to outstanding?"), [], per_doc, vocab, reports) is None

@@ -146,6 +146,12 @@ def test_what_was_said_about_is_the_focus(question, focus):
     assert analyse(question).focus == focus
 
 
+def test_how_long_from_one_grade_to_another_asks_for_the_time_between():
+    assert analyse("How long did it take Croydon to go from being rated inadequate back to a good rating?").interval == ("inadequate", "good")
+    assert analyse("How long did Brent take to move from requires improvement to outstanding?").interval == ("require improvement", "outstanding")
+    assert analyse("How long was Croydon rated inadequate?").interval == ()
+
+
 def test_the_grades_of_all_areas_are_a_list():
     q = analyse("Did any of the judgement areas fall short of 'good' in 2024?")
     assert q.kind == "list" and q.grade
