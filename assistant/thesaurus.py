@@ -42,6 +42,7 @@ GROUPS = [
     "helped helping assistance assist assisted",
     "morale demoralised demoralized",
     "realise realised realize realized identified identify",
+    "danger dangers dangerous endangered > risk risks harm unsafe",
 ]
 
 

@@ -56,3 +56,9 @@ def test_a_kind_of_staffing_problem_does_not_bring_the_others():
 def test_realising_a_need_is_written_as_identifying_it():
     # "When did the council first realise it needed to improve?" / "We identified the need for improvements last year"
     assert stem("identified") in related({stem("realise")})
+
+
+def test_danger_is_written_as_risk_of_harm():
+    # "Were the failings putting children in danger?" / "…leave some children at risk of significant harm"
+    brought = related({stem("danger")})
+    assert stem("risk") in brought and stem("harm") in brought and stem("danger") not in related({stem("risk")})
