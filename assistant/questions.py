@@ -558,10 +558,10 @@ def wh_focus(text: str) -> list[str]:
     return asked
 
 
-# "…say about X", "…think of X", "…make of X": X is what is asked about; the rest sets the scene
+# "…say about X", "…think of X", "…make of X": X (up to four words) is what is asked about; the rest sets the scene
 SAID_ABOUT = re.compile(r"\b(?:say|said|says|think|thought|thinks|make|made|feel|felt|views?|opinion|comment|commented|"
                         r"reported|write|wrote|note|noted)\s+(?:[\w'’-]+\s+){0,2}?(?:about|of|on|regarding)\s+"
-                        r"(?:the\s+|its\s+|their\s+)?([\w'’-]+(?:\s+[\w'’-]+){0,6}?)"
+                        r"(?:the\s+|its\s+|their\s+)?([\w'’-]+(?:\s+[\w'’-]+){0,3}?)"
                         r"(?=\s+(?:in|at|on|during|when|after|before|since|by|from|compared|and|or)\b|\s*[?,.]|$)", re.I)
 
 

@@ -141,6 +141,8 @@ def test_what_changed_is_the_focus_of_a_comparison():
     ("What did inspectors think of the leaders?", ["leaders"]),
     ("What did the report say about Croydon?", []),  # a name says which passages, not what of them
     ("Was the cabinet report on the Ofsted outcome a key decision?", []),  # a report on something is no saying
+    # past four words, what was said about is a clause, not a name for a thing: no word of it outweighs the rest
+    ("What did inspectors say about support for children with special educational needs in Croydon?", []),
 ])
 def test_what_was_said_about_is_the_focus(question, focus):
     assert analyse(question).focus == focus
