@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.loaders.structure import ends_sentence
-from assistant.questions import DATE, FUTURE, GRADE_WORDS, MONTHS, PAST_GRADE, _grade_statements, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, TYPE_WORDS, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, polar_list_heading, polar_terms, statement_of, stem
+from assistant.questions import DATE, FUTURE, GRADE_WORDS, MONTHS, PAST_GRADE, _grade_statements, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, STOPWORDS, TYPE_WORDS, WORD, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, polar_list_heading, polar_terms, statement_of, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
@@ -275,6 +275,18 @@ def _pairs(words: list[str]) -> set[tuple[str, str]]:
     """Neighbouring content words: "caseloads are manageable" holds (caseload, manag)."""
     stems = [stem(w) for w in words if not YEAR.fullmatch(w)]
     return set(zip(stems, stems[1:]))
+
+
+def _adjacent(text: str) -> set[tuple[str, str]]:
+    """Content words side by side, nothing between: "management oversight", not "managers in their oversight"."""
+    words = [w.lower().strip("'") for w in WORD.findall(text.replace("’", "'"))]
+    return {(stem(a), stem(b)) for a, b in zip(words, words[1:]) if a not in STOPWORDS and b not in STOPWORDS}
+
+
+def _words_apart(phrases: set[tuple[str, str]], text: str) -> bool:
+    """The text holds the words of one of the phrases, but none of the phrases as such."""
+    held = {stem(w) for w in WORD.findall(text.replace("’", "'").lower())}
+    return not phrases & _adjacent(text) and any(a in held and b in held for a, b in phrases)
 
 
 def _stems(text: str) -> set[str]:
@@ -576,11 +588,16 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
     asks_method = _asks_method(q)
     asserted = statement_of(q)
     said_so = asserted is not None and asserted.search(best.text) is not None
+    # the focus as a phrase ("management oversight"), when the best sentence says it so
+    focus = [stem(f) for f in q.focus]
+    named_as = set(zip(focus, focus[1:])) & _adjacent(best.text) if len(focus) >= 2 else set()
     for c in cands[1:]:
         if c in chosen:
             continue
         if said_so and c.hit.chunk.id != best.hit.chunk.id:
             continue  # "Are caseloads manageable?" / "Overall, caseloads are manageable…": said; elsewhere only blurs it
+        if named_as and c.hit.chunk.id != best.hit.chunk.id and _words_apart(named_as, c.text):
+            continue  # "management oversight" asked and said: another passage's "managers in their oversight" is not it
         if len(chosen) >= max_sentences or c.score < EXTRA_SCORE * best.score:
             break
         if q.typed and c.typed < 1.0:

@@ -307,6 +307,11 @@ def test_a_capital_short_form_finds_the_words_written_out_in_lower_case():
     ("Are caseloads manageable now?",
      "Overall, caseloads are manageable, allowing social workers to undertake effective work.",
      "Increased caseloads in 2021 required a targeted approach to ensure caseloads were manageable for staff.", "2021"),
+    # the focus said as a phrase: another passage holding its words apart is about something else
+    ("What did inspectors say about management oversight?",
+     "Progress can be seen in management oversight, with management involvement evident on case records.",
+     "Improvements to the audit process are assisting senior managers in their oversight of children's experiences.",
+     "audit"),
 ])
 def test_a_further_sentence_that_does_not_answer_as_the_first_does_is_left_out(question, first, further, left_out):
     a = answer(question, first, further)
