@@ -51,6 +51,11 @@ OTHER_VOICE = 0.8  # weight of a person's quoted words, asked what the inspector
 # "Did Ofsted think…?", "What did inspectors say…?", "according to Ofsted": the inspectorate's view is asked for
 ASKS_INSPECTORS = re.compile(r"\b(?:did|does|do|had|has|have|was|were)\s+(?:ofsted|(?:the\s+)?inspectors|the\s+inspectorate)\b|"
                              r"\baccording\s+to\s+(?:ofsted|(?:the\s+)?inspectors)\b", re.I)
+# "When did cabinet consider it?", "When did the committee meet?": a council paper's meeting or decision date
+ASKS_MEETING = re.compile(r"\bwhen\b.*\b(?:cabinet|committee|council|board|panel|councillors|members)\b.*?"
+                          r"\b(?:consider|discuss|debate|decide|meet|met|approve|agree|review|take|look at)\w*", re.I)
+MEETING_DATE = re.compile(r"^\W*(?:date of (?:the )?(?:decision|meeting)|(?:meeting|decision) date)\b", re.I)
+MEETING = 0.2  # a paper's meeting date asked for and given in its own field
 NOT_SCOPE = 0.8  # weight of a sentence not saying what a visit covered, asked what it looked at
 SCENE = 0.3  # weight of the words of a clause that only sets the scene
 ASSERTS = 0.1  # a sentence saying what a yes/no question asks, in its words
@@ -408,6 +413,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
     passage_cache: dict[str, tuple[float, bool, int | None]] = {}
     asks_method = _asks_method(q)
     asks_inspectors = bool(ASKS_INSPECTORS.search(q.text))
+    meeting = q.kind == "when" and bool(ASKS_MEETING.search(q.text))
     polar = polar_terms(q)  # "What went wrong?": every sentence finding a fault holds "wrong"
     names_polar = polar_list_heading(q)  # …and a list headed "What needs to improve?" is the one asked for
     compared_area = ({stem(f) for f in q.focus if not (YEAR.fullmatch(f) or f in MONTH_WORDS)} - q.name_stems - TYPE_STEMS - GRADE_STEMS
@@ -450,6 +456,10 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         c.typed = 1.0 if asks_purpose and ABOUT_ITSELF.match(c.text) else answer_type_score(q, c.text, vocab.lowercase)
         if q.kind == "when" and q.latest and not q.years and year and c.typed == 1.0 and max(map(int, YEAR.findall(c.text)), default=year) < year:
             c.typed = 0.5  # asked when it last happened: "since the last inspection in 2020", read in 2024, looks back
+        if meeting and c.typed > 0.0:
+            # "When did cabinet consider the report?": the paper's own "Date of decision" field, not the
+            # dates of what it reports ("…the inspection, which concluded on 25th October 2024")
+            c.typed = 1.0 if MEETING_DATE.match(c.text) else 0.5
         if q.kind == "number" and head and not _counts(head, c.text):
             c.typed = 0.0  # a figure, but not a figure of what was asked
         if asked_of and not asked_of & (sentence_stems | before):
@@ -463,6 +473,8 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if q_pairs:
             score += 0.05 * len(q_pairs & _pairs(words)) / len(q_pairs)  # the question's phrases, in its order
         score += 0.03 if c.position == 0 else 0.0
+        if meeting and c.typed == 1.0:
+            score += MEETING
         if asserted is not None and asserted.search(c.text):
             score += ASSERTS  # "Are caseloads manageable?" / "Overall, caseloads are manageable"
         c.on_year = year_match(q, c.text, info) or p_year
