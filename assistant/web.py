@@ -40,7 +40,7 @@ VIEWER_HINT = (
     '<div class="viewer-empty">Click a source above, or a <span class="cite-demo">[1]</span> marker in an '
     "answer, to read the cited paragraph in its document.</div>"
 )
-MARKER = re.compile(r"\[(\d{1,3})\]")
+MARKER = re.compile(r"\[(\d{1,3}(?:,\s*\d{1,3})*)\]")  # "[1]", or "[1, 2]" for a sentence both sources say
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -95,7 +95,10 @@ def marker_html(turn: int, n: int) -> str:
 
 
 def _with_markers(escaped: str, turn: int, known: set[int]) -> str:
-    return MARKER.sub(lambda m: marker_html(turn, int(m.group(1))) if int(m.group(1)) in known else m.group(0), escaped)
+    def markers(m: re.Match) -> str:
+        numbers = [int(n) for n in m.group(1).split(",")]
+        return "".join(marker_html(turn, n) for n in numbers) if set(numbers) <= known else m.group(0)
+    return MARKER.sub(markers, escaped)
 
 
 def answer_body(text: str, turn: int, known: set[int]) -> str:

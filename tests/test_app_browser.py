@@ -293,13 +293,13 @@ def test_answer_html_escapes_text_and_makes_only_known_markers_clickable():
     from assistant.web import answer_html
 
     answer = {"question": "q", "query": "q", "abstained": False, "collection": "default",
-              "answer": "Rated <b>good</b> <script>alert(1)</script> **x** [1]. Footnote [7] stays text [2].\n- item [2]",
+              "answer": "Rated <b>good</b> <script>alert(1)</script> **x** [1]. Footnote [7] stays text [2].\n- item [2]\nBoth [1, 2].",
               "citations": [{"n": 1, "title": "<i>T</i>", "doc": "d.txt", "ref": "¶1", "page": None, "date": "2024-12-04"},
                             {"n": 2, "title": "U", "doc": "e.txt", "ref": "§4.3", "page": 3, "date": "2018-11"}]}
     out = answer_html(answer, 5)
     assert "<script>" not in out and "<b>" not in out and "<i>" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "**x**" in out and "&lt;i&gt;T&lt;/i&gt;" in out
-    assert out.count('class="cite cite-5-1"') == 2 and out.count('class="cite cite-5-2"') == 3
+    assert out.count('class="cite cite-5-1"') == 3 and out.count('class="cite cite-5-2"') == 4  # "[1, 2]": each clickable
     assert "[7]" in out and "cite-5-7" not in out
     assert "<li>item" in out and "4 Dec 2024" in out and "Nov 2018" in out and "p. 3, §4.3" in out
 
