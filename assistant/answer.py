@@ -489,7 +489,7 @@ def score_candidates(q: Question, hits: list[Hit], vocab: Vocabulary, documents:
         if q.typed and (c.typed == 0.0 or q.kind == "grade" and c.typed <= 0.3):  # a grade in passing, or another's, gives none
             # "When did her involvement end?" may be answered by an event, not a date.
             score *= 0.8 if q.kind == "when" else 0.6
-        if q.scope and c.typed < 1.0:
+        if (q.scope or q.method) and c.typed < 1.0:
             score *= NOT_SCOPE  # "what did the visit look at?": the visit's finding is not what it set out to look at
         if asks_inspectors and c.quoted:
             score *= OTHER_VOICE  # "Did Ofsted think…?" is not answered by a council officer's words
@@ -616,7 +616,7 @@ def select(q: Question, cands: list[Candidate], max_words: int, max_list_words: 
             continue  # asked for a name, a date or a figure: more sentences must give one too
         if q.polarity in {"negative", "positive"} and q.kind != "yesno" and c.typed < min(best.typed, 0.8):
             continue  # "what went wrong?": more sentences must find faults too (a yes/no is also answered by the contrary)
-        if (q.kind == "why" or q.scope) and c.typed < best.typed == 1.0:
+        if (q.kind == "why" or q.scope or q.method) and c.typed < best.typed == 1.0:
             continue  # a reason (or what was covered) given: more sentences must give reasons too
         if q.answered and _similar(c.text, q.answered):
             continue  # said just before: a follow-up's further sentence must add to it

@@ -133,6 +133,7 @@ class Question:
     item: str = ""  # "the first one": the item of the list given before that a follow-up points at
     summary: bool = False  # asks for the bottom line: the document's own summing-up answers
     scope: bool = False  # "what did the visit look at?": what the visit says it covered answers
+    method: bool = False  # "how did Ofsted gather its evidence?": what the visit says it drew on answers
     interval: tuple[str, ...] = ()  # "How long did it take to go from inadequate to good?": the two grades, in order
     about: list[str] = field(default_factory=list)  # "what about X?": X's words, which the answer's passage must hold
     second: "Question | None" = None  # "…, and when was it published?": the second question, answered too
@@ -407,6 +408,7 @@ def _analyse(text: str) -> Question:
         polarity=polarity(low),
         summary=bool(ASKS_SUMMARY.search(low)),
         scope=bool(ASKS_SCOPE.search(low)),
+        method=bool(ASKS_METHOD_USED.search(low)),
         interval=_interval(main) if kind == "duration" else (),
         future=bool(ASKS_FUTURE.search(low)),
         change=bool(ASKS_CHANGE.search(low)),
@@ -627,6 +629,16 @@ ASKS_SCOPE = re.compile(
     r"|\b(?:focus|scope|remit)\s+of\s+(?:the|this|that|its)\b[^?]*\b(?:visit|inspection)\b", re.I)
 SCOPE = re.compile(r"\b(?:inspectors\s+(?:reviewed|looked\s+at|evaluated|focused\s+on|focussed\s+on)|areas\s+covered|"
                    r"(?:visit|inspection|report)\s+(?:focused|focussed|looked|concentrated)\s+(?:on|at)|focus(?:s)?ing\s+on)\b", re.I)
+
+# "How did Ofsted gather its evidence on the visit?", "What sources of evidence did inspectors draw on?": what
+# the visit's account of itself says was done ("…which took in both casework reviews and interviews")
+ASKS_METHOD_USED = re.compile(r"\bhow\s+(?:did|does|do|was|were)\s+(?:ofsted|(?:the\s+)?inspectors?|the\s+(?:inspection|visit))\b[^?]*"
+                              r"\b(?:gather\w*|collect\w*|evidence|carr(?:y|ied)\s+out|conduct\w*|go\s+about)\b"
+                              r"|\b(?:what|which)\s+(?:sources|kinds?|types?)\s+of\s+evidence\b"
+                              r"|\bwhat\s+evidence\s+(?:did|do|does|was|were)\b[^?]*\b(?:use|consider|draw|gather|collect|look|review)\w*", re.I)
+EVIDENCE_SAID = re.compile(r"\ba range of evidence\b|\bevidence (?:was|were) (?:considered|gathered|reviewed|collected)\b|"
+                           r"\b(?:we|inspectors) (?:also )?(?:considered|met|spoke)\b|"
+                           r"\b(?:took in|drew on|included|involved)\b[^.;]{0,40}\b(?:case ?work|case records?|case files?|interviews?|meetings?|audits?)\b", re.I)
 
 
 ASKS_FUTURE = re.compile(r"\b(?:next(?!\s*(?:[?.!]|$|in\s+(?:19|20)\d\d))|upcoming|forthcoming|will\s+(?:\w+\s+)?(?:be|get|have|take|happen|start|end)|(?:is|are)\s+(?:\w+\s+){0,6}?due"
@@ -890,6 +902,8 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
         return 1.0 if SUMMING_UP.search(sentence) else 0.3
     if q.scope and q.kind in {"what", "list"}:
         return 1.0 if SCOPE.search(sentence) else 0.3
+    if q.method and q.kind in {"what", "list"}:
+        return 1.0 if EVIDENCE_SAID.search(sentence) else 0.3
     if q.change and not q.polarity and q.kind in {"what", "yesno"}:
         return 0.8 if CHANGE.search(sentence) else 0.3
     if q.polarity and q.kind in {"what", "list", "yesno"}:

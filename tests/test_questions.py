@@ -115,6 +115,13 @@ def test_summary_and_future_questions():
     assert analyse("What did the October 2018 visit focus on?").scope and analyse("What was the focus of the inspection?").scope
     assert not analyse("What did Ofsted say about the focus on permanence?").scope
     assert not analyse("What did inspectors look at when they visited the out-of-hours team?").scope
+    # how the visit was done: what it drew on
+    assert analyse("How did Ofsted gather its evidence on the March 2019 monitoring visit?").method
+    assert analyse("What sources of evidence did the inspectors draw on?").method
+    assert not analyse("What evidence is there that caseloads fell?").method
+    q = analyse("How did Ofsted gather its evidence on the visit?")
+    assert answer_type_score(q, "But the visit, which took in both casework reviews and interviews, found practice variable.") == 1.0
+    assert answer_type_score(q, "Ofsted noted that managers showed an openness to advice during the visit.") == 0.3
     assert analyse("When is the next inspection due?").future
     assert not analyse("When was the last inspection?").future
     # "How long did it last?": a verb, not the last of several
