@@ -183,6 +183,9 @@ IDIOMS = [
     # "do children see their social worker often?": social workers visit them
     (re.compile(r"\b(?:see|sees|saw|seen|seeing)\s+(?:their|his|her)\s+(social\s+workers?)\b", re.I), r"visited by \1"),
     (re.compile(r"\blook(?:s|ed|ing)?\s+at\b", re.I), "reviewed covered"),  # "what did the visit look at?": "Areas covered by the visit", "inspectors reviewed…"
+    # "did the council challenge the verdict?": whether it accepted the findings
+    (re.compile(r"\b(?:challeng|contest|disput|appeal|fight|fought)\w*\s+(?:it|them|the\s+(?:verdict|findings|judge?ment|report|rating|grade|outcome))\b", re.I),
+     "accept findings"),
     (re.compile(r"\bon board\b", re.I), "integrated"),  # "are health bodies on board?": "health partners are not fully integrated"
     (re.compile(r"\bday[- ]to[- ]day\b", re.I), "frontline"),  # "the social workers who deal with children day to day"
 ]
