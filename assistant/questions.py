@@ -186,6 +186,9 @@ IDIOMS = [
     # "did the council challenge the verdict?": whether it accepted the findings
     (re.compile(r"\b(?:challeng|contest|disput|appeal|fight|fought)\w*\s+(?:it|them|the\s+(?:verdict|findings|judge?ment|report|rating|grade|outcome))\b", re.I),
      "accept findings"),
+    # "…right about which children needed to come into care?": the thresholds for care
+    (re.compile(r"\bwhich children\s+(?:\w+\s+)?need(?:s|ed)?\s+to\s+(?:come|be taken|be brought|go|be)\s+into\s+care\b", re.I),
+     "thresholds for children who need to be in care"),
     (re.compile(r"\bon board\b", re.I), "integrated"),  # "are health bodies on board?": "health partners are not fully integrated"
     (re.compile(r"\bday[- ]to[- ]day\b", re.I), "frontline"),  # "the social workers who deal with children day to day"
 ]

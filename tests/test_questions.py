@@ -412,6 +412,7 @@ def test_a_place_in_an_idiom_is_no_content_word():
     assert content_words("What things did Ofsted tell them to work on?") == ["ofsted", "improve"]
     assert content_words("Are health bodies fully on board?") == ["health", "bodies", "fully", "integrated"]
     assert content_words("Did the council challenge the verdict?") == ["council", "accept", "findings"]
+    assert "thresholds" in content_words("Was it right about which children needed to come into care?")
     assert "challenge" in content_words("IROs provide effective challenge to plans.")  # a challenge to plans is not to a verdict
     assert content_words("the social workers who deal with children day to day") == ["social", "workers", "deal", "children", "frontline"]
 
