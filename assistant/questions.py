@@ -189,6 +189,9 @@ IDIOMS = [
     # "…right about which children needed to come into care?": the thresholds for care
     (re.compile(r"\bwhich children\s+(?:\w+\s+)?need(?:s|ed)?\s+to\s+(?:come|be taken|be brought|go|be)\s+into\s+care\b", re.I),
      "thresholds for children who need to be in care"),
+    # "children kept getting new social workers", "too many changes of social worker": the consistency of practitioners
+    (re.compile(r"\b(?:kept|keep|keeps|keep on)\s+getting\s+new\s+social\s+workers?\b|\bchanges\s+of\s+social\s+workers?\b", re.I),
+     "changes of social worker consistency practitioners turnover"),
     (re.compile(r"\bon board\b", re.I), "integrated"),  # "are health bodies on board?": "health partners are not fully integrated"
     (re.compile(r"\bday[- ]to[- ]day\b", re.I), "frontline"),  # "the social workers who deal with children day to day"
 ]
