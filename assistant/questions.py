@@ -85,13 +85,20 @@ def _role_does_it(q: Question, sentence: str) -> bool:
     control"; not "who chaired the board?" / "a board, with a chair, set up by the chief executive"."""
     verb = WHO_VERB.match(q.text)
     tokens = [stem(t) for t in re.findall(r"[\w'’-]+", sentence)]
+    # "who supports…?" is done by whoever helps or provides a service ("social workers in the 16+ teams provide…")
+    done = {stem(verb.group(1))} if verb else set()
+    serving = {stem(w) for w in SERVING}
+    done |= serving if done & serving else set()
     for m in ROLE_OR_BODY.finditer(sentence):
         if not verb:
             return True  # "which councillor role…?": the role is the answer
         at = len(re.findall(r"[\w'’-]+", sentence[:m.start()]))
-        if stem(verb.group(1)) in tokens[max(0, at - 4):at + 6]:
+        if done & set(tokens[max(0, at - 4):at + 6]):
             return True
     return False
+
+
+SERVING = frozenset("support help assist provide serve".split())
 
 
 def has_person_name(sentence: str, common: frozenset[str] | set[str] = frozenset()) -> bool:

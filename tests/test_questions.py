@@ -175,6 +175,10 @@ def test_a_role_or_body_answers_who_did_it_but_not_something_else():
     role = analyse("Which councillor role did the letter credit with championing care leavers?")
     assert answer_type_score(role, "This work is particularly championed by the lead member for children.") == 0.7
     assert answer_type_score(analyse("Who is Croydon's executive mayor?"), "The executive mayor spoke.") == 0.0
+    # supporting someone is done by whoever helps them or provides them a service
+    supports = analyse("Who supports children in care aged 16 and over?")
+    assert answer_type_score(supports, "Social workers in the 16+ teams provide a service similar to that of PAs.") == 0.7
+    assert answer_type_score(supports, "Social workers in the 16+ teams are committed.") == 0.0
 
 
 def test_who_else_is_answered_by_the_people_who_do_what_was_asked():
