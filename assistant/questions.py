@@ -199,6 +199,8 @@ IDIOMS = [
     # "children kept getting new social workers", "too many changes of social worker": the consistency of practitioners
     (re.compile(r"\b(?:kept|keep|keeps|keep on)\s+getting\s+new\s+social\s+workers?\b|\bchanges\s+of\s+social\s+workers?\b", re.I),
      "changes of social worker consistency practitioners turnover"),
+    # "how are children in care doing at school?": their educational progress
+    (re.compile(r"\b(?:doing|getting on|faring)\s+(at|in)\s+(school|education|college|work)\b", re.I), r"progress \1 \2"),
     (re.compile(r"\bon board\b", re.I), "integrated"),  # "are health bodies on board?": "health partners are not fully integrated"
     (re.compile(r"\bday[- ]to[- ]day\b", re.I), "frontline"),  # "the social workers who deal with children day to day"
 ]
