@@ -201,6 +201,8 @@ IDIOMS = [
      "changes of social worker consistency practitioners turnover"),
     # "how are children in care doing at school?": their educational progress
     (re.compile(r"\b(?:doing|getting on|faring)\s+(at|in)\s+(school|education|college|work)\b", re.I), r"progress \1 \2"),
+    # "what Croydon promises care leavers": the council's local offer to them
+    (re.compile(r"\bwhat\s+(?:[\w'’]+\s+){0,2}(?:promises|offers|guarantees)\s+(?:them|care leavers|young people)\b", re.I), "local offer"),
     (re.compile(r"\bon board\b", re.I), "integrated"),  # "are health bodies on board?": "health partners are not fully integrated"
     (re.compile(r"\bday[- ]to[- ]day\b", re.I), "frontline"),  # "the social workers who deal with children day to day"
 ]

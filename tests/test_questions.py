@@ -419,6 +419,7 @@ def test_a_place_in_an_idiom_is_no_content_word():
     assert "thresholds" in content_words("Was it right about which children needed to come into care?")
     assert {"consistency", "practitioners"} <= set(content_words("Children kept getting new social workers."))
     assert content_words("How are children in care doing at school?") == ["children", "care", "progress", "school"]
+    assert "offer" in content_words("Did care leavers shape what Croydon promises them?")
     assert "challenge" in content_words("IROs provide effective challenge to plans.")  # a challenge to plans is not to a verdict
     assert content_words("the social workers who deal with children day to day") == ["social", "workers", "deal", "children", "frontline"]
 
