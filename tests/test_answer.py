@@ -126,10 +126,16 @@ def test_a_grade_for_an_area_the_passages_never_grade_is_refused():
     assert not a.abstained and a.text.startswith("The experiences and progress of care leavers"), a.text
 
 
-def compose_by_document(question, documents):
-    """The answer from `documents` ({name: (title, date, [passage, …])}), their passages retrieved in that order."""
+def collection(documents):
+    """{name: (title, date, [passage, …])} -> (its documents' infos, their passages in that order)."""
     docs = {d: DocumentInfo(doc=d, title=title, date=date) for d, (title, date, _) in documents.items()}
     chunks = [Chunk(id=f"{d}#{i}", doc=d, ref=f"¶{i}", text=t) for d, (_, _, ts) in documents.items() for i, t in enumerate(ts, 1)]
+    return docs, chunks
+
+
+def compose_by_document(question, documents):
+    """The answer from `documents` ({name: (title, date, [passage, …])}), their passages retrieved in that order."""
+    docs, chunks = collection(documents)
     return compose_over(question, chunks, docs)
 
 
@@ -554,23 +560,18 @@ def test_asked_what_ofsted_thought_an_officials_quoted_words_do_not_answer():
 
 
 def test_how_long_from_one_grade_to_another_is_the_time_between_the_first_of_each():
-    docs = {"letter.txt": DocumentInfo(doc="letter.txt", title="Monitoring letter", date="2018-10-30"),
-            "cabinet.txt": DocumentInfo(doc="cabinet.txt", title="Cabinet report", date="2024-12-04")}
-    chunks = [Chunk(id="letter.txt#1", doc="letter.txt", ref="¶1",
-                    text="The visit was the fourth since Croydon was judged inadequate in September 2017."),
-              Chunk(id="cabinet.txt#1", doc="cabinet.txt", ref="¶1",
-                    text="Croydon was judged 'good' in October 2024, retaining the grade from the previous judgement in March 2020.")]
-    hits = [Hit(chunk=c, score=1.0, dense=0.6) for c in chunks]
+    docs, chunks = collection({
+        "letter.txt": ("Monitoring letter", "2018-10-30", ["The visit was the fourth since Croydon was judged inadequate in September 2017."]),
+        "cabinet.txt": ("Cabinet report", "2024-12-04", [
+            "Croydon was judged 'good' in October 2024, retaining the grade from the previous judgement in March 2020."])})
     vocab = Vocabulary(chunks, {d: info.title for d, info in docs.items()})
-    q = analyse("How long did it take Croydon to go from inadequate to good?")
-    a = compose_interval(q, hits, [], vocab, docs)
+    hits = [Hit(chunk=c, score=1.0, dense=0.6) for c in chunks]
+    a = compose_interval(analyse("How long did it take Croydon to go from inadequate to good?"), hits, [], vocab, docs)
     assert a.text.startswith("2 years and 6 months: from September 2017 (inadequate) to March 2020 (good) [1, 2]."), a.text
     assert [c.doc for c in a.citations] == ["letter.txt", "cabinet.txt"]
     # each report's own verdict is dated by the report; a grade never given leaves nothing to measure
-    reports = {f"{y}.txt": DocumentInfo(doc=f"{y}.txt", title="Inspection of Barnet", date=f"{y}-07-0{i}")
-               for i, y in enumerate((2017, 2019), 1)}
-    verdicts = [Chunk(id="2017.txt#1", doc="2017.txt", ref="¶1", text="Children's services in Barnet are inadequate."),
-                Chunk(id="2019.txt#1", doc="2019.txt", ref="¶1", text="Overall effectiveness: Good.")]
+    reports, verdicts = collection({"2017.txt": ("Inspection of Barnet", "2017-07-07", ["Children's services in Barnet are inadequate."]),
+                                    "2019.txt": ("Inspection of Barnet", "2019-07-01", ["Overall effectiveness: Good."])})
     vocab = Vocabulary(verdicts, {d: info.title for d, info in reports.items()})
     per_doc = [(analyse(f"What overall grade did Barnet get in {c.doc[:4]}?"), [Hit(chunk=c, score=1.0, dense=0.6)]) for c in verdicts]
     a = compose_interval(analyse("How long did it take Barnet to go from inadequate to good?"), [], per_doc, vocab, reports)
