@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.abbreviations import find_abbreviations, initialisms, singular
 from assistant.chunking import split_sentences
 from assistant.loaders.structure import ends_sentence
-from assistant.questions import DATE, FUTURE, GRADE_WORDS, MONTHS, PAST_GRADE, _grade_statements, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, STOPWORDS, TYPE_WORDS, WORD, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_verdict, polar_list_heading, polar_terms, statement_of, stem
+from assistant.questions import DATE, FUTURE, GRADE_WORDS, MONTH_NAMES, MONTHS, PAST_GRADE, GRADE_STATEMENT, HOW_IT_WENT, LATEST_WORDS, MONTH_WORDS, NUMBER, STOPWORDS, TYPE_WORDS, WORD, YEAR, Question, answer_type_score, content_words, finds_polarity, asks_polar_list, grade_name, grade_statements, grade_verdict, polar_list_heading, polar_terms, statement_of, stem
 from assistant.thesaurus import related
 from assistant.types import Chunk, Citation, DocumentInfo, Hit
 
@@ -893,7 +893,7 @@ def compose_overview(per_doc: list[tuple[Question, list[Hit]]], vocab: Vocabular
     return Composed(text, citations, False, min(c.score for c in chosen))
 
 
-MONTH_NUMBER = {m.lower(): i for i, m in enumerate(MONTHS.strip("(?:)").split("|"), 1)}
+MONTH_NUMBER = {m.lower(): i for i, m in enumerate(MONTH_NAMES, 1)}
 
 
 def _when(date: str, info: DocumentInfo | None = None) -> tuple[int, int] | None:
@@ -908,7 +908,7 @@ def _when(date: str, info: DocumentInfo | None = None) -> tuple[int, int] | None
 
 
 def _said_when(when: tuple[int, int]) -> str:
-    return f"{list(MONTH_NUMBER)[when[1] - 1].title()} {when[0]}" if when[1] else str(when[0])
+    return f"{MONTH_NAMES[when[1] - 1]} {when[0]}" if when[1] else str(when[0])
 
 
 def _time_between(a: tuple[int, int], b: tuple[int, int]) -> str:
@@ -925,8 +925,8 @@ def _time_between(a: tuple[int, int], b: tuple[int, int]) -> str:
 def _graded_times(q: Question, c: Candidate, documents: dict[str, DocumentInfo]) -> list[tuple[tuple[int, int], str]]:
     """The grades a sentence states, each with its time: the date nearest it in the sentence ("judged
     inadequate in September 2017"), or, said in the present ("Overall effectiveness: Good"), the source's."""
-    stated = [(m.start(), g.group(0).lower().replace("requires", "require").split(" to ")[0])
-              for m in _grade_statements(q.text, c.text)
+    stated = [(m.start(), grade_name(g.group(0)))
+              for m in grade_statements(q.text, c.text)
               if (g := GRADE_WORDS.search(m.group(0))) and VERDICT_ENDS.match(c.text, m.end())]  # not "is good evidence"
     if not stated:
         return []

@@ -46,7 +46,8 @@ GRADE_STATEMENT = re.compile(
     re.I,
 )
 NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|double[sd]?|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b", re.I)
-MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+MONTH_NAMES = "January February March April May June July August September October November December".split()
+MONTHS = rf"(?:{'|'.join(MONTH_NAMES)})"
 DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTHS}(?:\s+\d{{4}})?|{MONTHS}\s+\d{{4}}|(?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b")
 # A capitalised word of a name: "Brenda", "McLaughlin", "O'Brien", "Jenny-ellen"
 NAME_WORD = r"(?:O['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Za-z][a-z]+)*"
@@ -638,7 +639,12 @@ INTERVAL = re.compile(rf"\bfrom\s+(?:being\s+)?(?:(?:rated|judged|graded)\s+)?(?
 
 def _interval(low: str) -> tuple[str, ...]:
     m = INTERVAL.search(low)
-    return tuple(g.lower().replace("requires", "require").split(" to ")[0] for g in m.groups()) if m else ()
+    return tuple(grade_name(g) for g in m.groups()) if m else ()
+
+
+def grade_name(grade: str) -> str:
+    """"Requires improvement to be good" -> "require improvement": one name for each grade, however written."""
+    return grade.lower().replace("requires", "require").split(" to ")[0]
 
 
 # "What did the October 2018 visit look at?", "What was the focus of the inspection?": what it set out to cover,
@@ -804,7 +810,7 @@ SHORT_GRADE_LINE = 20  # words: "Overall effectiveness – 'Good'" says its grad
 ASKED_GRADE = re.compile(rf"^\s*(?:and\s+)?(?:is|are|was|were|has|have|does|did)\b(?!.*\b(?:short of|than|below|above|beyond|not|any|since|after|before|until|when)\b).*?\b({_GRADE})\b", re.I)
 
 
-def _grade_statements(question: str, sentence: str) -> list[re.Match]:
+def grade_statements(question: str, sentence: str) -> list[re.Match]:
     """The sentence's statements of a grade, less those of a place the question does not ask about."""
     owners = {m.group(1).lower() for m in re.finditer(r"\b([A-Z][a-z]+)['’]s\b", question)}  # "Camden's rating"
     elsewhere = [m.span() for m in GRADE_OF_NAMED.finditer(sentence) if m.group(1).lower() not in owners]
@@ -815,8 +821,8 @@ def grade_verdict(question: str, sentence: str) -> str:
     """The grade answer in a word or two, to put before the sentence that states it: "Yes" or "No"
     to "Is it still rated inadequate?", or the grade for "What grade…?" when a long sentence states
     exactly one (a reader should not have to dig 'good' out of 60 words); "" otherwise."""
-    stated = [GRADE_WORDS.search(m.group(0)) for m in _grade_statements(question, sentence)]
-    grades = {g.group(0).lower().replace("requires", "require").split(" to ")[0] for g in stated if g}
+    stated = [GRADE_WORDS.search(m.group(0)) for m in grade_statements(question, sentence)]
+    grades = {grade_name(g.group(0)) for g in stated if g}
     if not grades:
         return ""
     asked = ASKED_GRADE.search(question)
@@ -905,7 +911,7 @@ def answer_type_score(q: Question, sentence: str, common: frozenset[str] | set[s
     if q.kind == "money":
         return 1.0 if MONEY.search(sentence) else 0.0
     if q.kind == "grade":
-        if not _grade_statements(q.text, sentence):  # none, or only another place's ("good-rated Camden")
+        if not grade_statements(q.text, sentence):  # none, or only another place's ("good-rated Camden")
             return 0.3 if GRADE_WORDS.search(sentence) else 0.0
         if PAST_GRADE.search(sentence) and not set(q.years) & {int(y) for y in YEAR.findall(sentence)}:
             return 0.3  # "…since the last inspection in 2017, when they were judged good": an earlier grade
