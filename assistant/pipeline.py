@@ -243,12 +243,13 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
         q.answered = item or last_answer(turns)  # the item is said already
         q.about = new_subject(text)
         q.told = said_before(turns) if asks_more(text) else []
+    own = None  # the question's own passages, searched once
     if q.interval:  # "How long did it take to go from inadequate to good?": when each grade was first given
-        hits = search(engine.retriever, q, settings.top_k, engine.vocab)
+        own = search(engine.retriever, q, settings.top_k, engine.vocab)
         per_doc = search_grades(engine.retriever, q, documents_about(q, engine.documents, engine.vocab), settings.top_k)
-        composed = compose_interval(q, hits, per_doc, engine.vocab, engine.documents)
+        composed = compose_interval(q, own, per_doc, engine.vocab, engine.documents)
         if composed is not None:
-            return query, hits + [h for _, found in per_doc for h in found], composed, time.perf_counter() - t0
+            return query, own + [h for _, found in per_doc for h in found], composed, time.perf_counter() - t0
     timeline = documents_about(q, engine.documents, engine.vocab) if q.timeline else []
     if timeline:  # "How has Croydon's grade changed over time?": the grade each report gives
         per_doc = search_grades(engine.retriever, q, timeline, settings.top_k)
@@ -265,7 +266,7 @@ def answer_from(text: str, turns: list[dict], engine: Engine, settings: Settings
         named_by_title = engine.vocab.specific_names(q) <= engine.vocab.title_stems.get(overview[0], set())
         per_document = settings.max_sentences if len(overview) == 1 and named_by_title else 1
         return query, hits, compose_overview(per_doc, engine.vocab, engine.documents, per_document, q.told), searched
-    hits = search(engine.retriever, q, settings.top_k, engine.vocab)
+    hits = own if own is not None else search(engine.retriever, q, settings.top_k, engine.vocab)
     searched = time.perf_counter() - t0
     composed = compose(q, hits, engine.vocab, engine.documents, settings.abstain_threshold,
                        settings.max_answer_words, settings.max_list_words, settings.max_sentences)
