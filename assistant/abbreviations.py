@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.questions import stem
+from assistant.words import stem
 
 # "independent reviewing officers (IROs)": a bracketed short form with two capitals, after words
 SHORT = re.compile(r"\(([A-Za-z][A-Za-z&]{1,9})\)")

@@ -42,7 +42,7 @@ from assistant import prompts
 from assistant.answer import Composed
 from assistant.chunking import split_sentences
 from assistant.llm import ChatClient, LLMError
-from assistant.questions import STOPWORDS, content_words, stem
+from assistant.words import STOPWORDS, content_words, stem
 from assistant.types import Citation, DocumentInfo, Hit
 
 MAX_PASSAGES = 6

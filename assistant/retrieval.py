@@ -10,7 +10,7 @@ import re
 import numpy as np
 
 from assistant.embedding import Embedder
-from assistant.questions import snowball
+from assistant.words import snowball
 from assistant.store import StoredIndex
 from assistant.types import Chunk, DocumentInfo, Hit
 

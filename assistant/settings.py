@@ -64,8 +64,7 @@ class Settings:
     max_answer_words: int = 80
     max_list_words: int = 160
     max_sentences: int = 3
-    # Calibrated on evals/croydon_dev.jsonl with `python -m evals calibrate`
-    abstain_threshold: float = 0.454
+    answer_passages: int = 12  # the best passages whose sentences the answer stage scores
     max_question_chars: int = 2000
     # A question word the collection never uses is matched to the collection's words nearest
     # in meaning ("teenagers" -> "adolescents"); 0 turns it off

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.questions import STOPWORDS
+from assistant.words import STOPWORDS
 
 # a lower-case word of four letters or more (shorter words have too many neighbours), not part of a
 # hyphenated one ("year-olds") nor of a name, an address or a code ("cr0", "www.ofsted")

@@ -13,8 +13,9 @@ class DocumentInfo:
     title: str
     publisher: str = ""
     kind: str = ""  # news / report / letter / ...
-    date: str = ""  # ISO date or prefix of one ("2024-12-04", "2018-11")
+    date: str = ""  # ISO date or prefix of one ("2024-12-04", "2018-11"): what it is about, else when published
     derived_from: str = ""  # doc this one rewrites (a news story of a letter)
+    published: str = ""  # when it was published: a report comes out weeks after the inspection it is about
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     confidence: float = 0.0  # support for the best sentence; below the threshold it abstains
     hits: list[Hit] = field(default_factory=list, repr=False)  # what retrieval handed the composer (not serialised)
+    turn: dict = field(default_factory=dict)  # this exchange as a conversation turn (conversation.Turn.to_dict())
 
     def to_dict(self) -> dict:
         return {
@@ -118,4 +120,5 @@ class Answer:
             "mode": self.mode,
             "timings": dict(self.timings),
             "confidence": round(self.confidence, 4),
+            "turn": dict(self.turn),
         }

@@ -178,7 +178,7 @@ def history_of(state: dict) -> list[dict]:
     for t in state["turns"]:
         if t.get("answer"):
             history.append({"role": "user", "content": t["question"]})
-            history.append({"role": "assistant", "content": t["answer"].get("answer", "")})
+            history.append({"role": "assistant", "content": t["answer"].get("answer", ""), "turn": t["answer"].get("turn")})
     return history
 
 

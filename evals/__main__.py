@@ -1,11 +1,14 @@
 """`python -m evals`: measure the assistant. See evals/README.md.
 
-    python -m evals                       Croydon set, BM25 / dense / hybrid, report in evals/out/
-    python -m evals --all                 the same plus ClapNQ and SciFact (slow the first time)
-    python -m evals croydon               only the Croydon set
+    python -m evals                       every collection × {train, blind}, default system: one table,
+                                          evals/out/report.md, summary.json, rows.jsonl
+        [--collections croydon,generic] [--part train|blind|both] [--limit N] [--update-thresholds] [--quiet]
+    python -m evals compare [--all]       Croydon dev set, BM25 / dense / hybrid side by side (+ ClapNQ, SciFact)
+    python -m evals croydon [--set FILE]  one Croydon-style set, every system
     python -m evals beir DIR --split test [--run-out FILE]
     python -m evals clapnq DIR [--limit N]
-    python -m evals calibrate             the abstain_threshold that refuses best on the Croydon set
+    python -m evals london build|score    the London set (evals/london.py)
+    python -m evals fit ...               evals/fit.py, fitting on the train parts (evals.collections.collect)
 """
 
 from __future__ import annotations
@@ -27,17 +30,25 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m evals", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="Every metric is defined in evals/README.md.")
-    p.add_argument("--all", action="store_true",
-                   help=f"also run ClapNQ and SciFact from {SHARED_DATA} (indexes them once, then cached)")
+    p.add_argument("--collections", default=None,
+                   help="comma-separated subset of: croydon,london,clapnq,generic (default: all whose data exists)")
+    p.add_argument("--part", choices=["train", "blind", "both"], default="both",
+                   help="which part of each collection to ask (default: both)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions of each part (a smoke test)")
+    p.add_argument("--update-thresholds", action="store_true",
+                   help="rewrite evals/thresholds.json (the CI gate) from this run's blind parts")
+    p.add_argument("--all", action="store_true", help="same as `compare --all` (the old default report)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: evals/out, or evals/out/<command>)")
-    p.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated: bm25,dense,hybrid")
+    p.add_argument("--systems", default=",".join(SYSTEMS), help="subcommands: comma-separated bm25,dense,hybrid")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = p.add_subparsers(dest="command")
 
+    cmp_ = sub.add_parser("compare", help="the Croydon dev set through every system, side by side (the old default)")
+    cmp_.add_argument("--all", action="store_true", dest="compare_all",
+                      help=f"also run ClapNQ and SciFact from {SHARED_DATA} (indexes them once, then cached)")
+
     c = sub.add_parser("croydon", help="the Croydon dev set through ask(), every system")
     c.add_argument("--set", type=Path, default=None, help="another JSONL set on the default corpus")
-    c.add_argument("--update-thresholds", action="store_true",
-                   help="rewrite evals/thresholds.json (the CI gate) from this run's default system")
 
     b = sub.add_parser("beir", help="a BEIR-format folder: index it, rank every query, print nDCG@10 etc.")
     b.add_argument("dir", type=Path, help="folder with corpus.jsonl, queries.jsonl, qrels/<split>.tsv")
@@ -54,8 +65,66 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("dir", type=Path, help="the ClapNQ folder (corpus.jsonl, clapnq_dev_rag.jsonl)")
     q.add_argument("--limit", type=int, default=None, help="only N questions, half answerable, half not")
 
-    sub.add_parser("calibrate", help="sweep abstain_threshold over the Croydon set and print the best")
+    sub.add_parser("london", help="the London set: python -m evals london build|score ... (evals/london.py)", add_help=False)
+    sub.add_parser("fit", help="evals/fit.py: fit on the train parts (its own options follow)", add_help=False)
     return p
+
+
+def _delegate(argv: list[str]) -> int | None:
+    """`london` and `fit` pass every following argument to their own module."""
+    if not argv or argv[0] not in ("london", "fit"):
+        return None
+    if argv[0] == "london":
+        from evals.london import main as london_main
+
+        return london_main(argv[1:])
+    import importlib.util
+
+    if importlib.util.find_spec("evals.fit") is None:
+        print("error: evals/fit.py does not exist yet (it provides main(argv); see evals.collections.collect)",
+              file=sys.stderr)
+        return 2
+    from evals import fit
+
+    return fit.main(argv[1:]) or 0
+
+
+def _measure(args, command: str, started: float) -> int:
+    """The default command: every collection × part, default system, one table."""
+    from assistant.settings import load_settings
+
+    from evals import collections
+    from evals.report import collections_table, run_meta, update_thresholds, write_collection_outputs
+
+    try:
+        results = collections.run(args.collections, args.part, limit=args.limit, progress=not args.quiet, log=_log)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not results:
+        print("error: no collection to measure", file=sys.stderr)
+        return 2
+    out_dir = args.out or OUT_DIR
+    meta = run_meta(command, load_settings(), started)
+    meta["parts"] = args.part
+    paths = write_collection_outputs(results, out_dir, meta)
+    print()
+    print(collections_table(results))
+    print()
+    train_bad = [(r["collection"], sum(1 for x in r["rows"]["hybrid"] if not x.get("twin_of") and not x["correct"]))
+                 for r in results if r["part"] == "train"]
+    if train_bad:
+        print("Train failures are listed in the report: " + ", ".join(f"{c} {n}" for c, n in train_bad)
+              + ". Blind failures are never listed.")
+    print(f"Report: {paths['report']}")
+    print(f"Summary: {paths['summary']}; rows: {paths['rows']} (blind rows: ids, outcome and metrics only)")
+    if args.update_thresholds:
+        if args.limit:
+            print("error: --update-thresholds needs a full run (no --limit)", file=sys.stderr)
+            return 2
+        path, done = update_thresholds(results)
+        print(f"Thresholds rewritten for {', '.join(done) or 'nothing (no blind part in this run)'}: {path}")
+    return 0
 
 
 def _systems(arg: str) -> tuple[str, ...]:
@@ -105,41 +174,19 @@ def _sweep(folder: Path, split: str, progress: bool) -> int:
     return 0
 
 
-def _calibrate(progress: bool) -> int:
-    from evals.harness import calibrate
-
-    c = calibrate(progress=progress, log=_log)
-    n, na, nu = c["of"], c["answerable"], c["unanswerable"]
-    cur = c["current"]
-    lo, hi = c["interval"]
-    print(f"Calibrated on the Croydon set ({n} questions: {na} answerable, {nu} unanswerable), default system.")
-    print("Score = answerable questions answered right (with evidence cited) + unanswerable questions refused.\n")
-    print(f"{'threshold':>10}{'score':>8}{'false refusals':>16}{'unanswerable refused':>22}")
-    sweep = c["sweep"]
-    nearest = min(sweep, key=lambda x: abs(x[0] - c["current_threshold"]))
-    shown = [x for x in sweep if x[0] == 0.0 or x is nearest or x[1] >= c["score"]][:12]
-    for t, score, fa, ur in shown:
-        mark = "  <- best" if t == c["threshold"] else ("  <- nearest to current" if (t, score, fa, ur) == nearest else "")
-        print(f"{t:>10.3f}{score:>8}{fa:>16}{ur:>22}{mark}")
-    print(f"({len(sweep)} intervals tried; shown: refusing none, the current one, and up to 12 that tie with the best)")
-    print(f"\nBest threshold: {c['threshold']:.3f} (any value in ({lo:.3f}, {hi:.3f}] gives the same result)")
-    print(f"  handled right: {c['score']}/{n}; false abstention rate {100 * c['false_abstention_rate']:.1f}% "
-          f"({c['false_abstentions']}/{na}); abstention accuracy {100 * c['abstention_accuracy']:.1f}%")
-    print(f"Current threshold {c['current_threshold']}: handled right {cur['score']}/{n}, "
-          f"{cur['false_abstentions']}/{na} answerable refused, {cur['unanswerable_refused']}/{nu} unanswerable refused.")
-    print("To use it: set abstain_threshold in assistant/settings.py (or ASSISTANT_ABSTAIN_THRESHOLD).")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = list(argv if argv is not None else sys.argv[1:])
+    delegated = _delegate(argv)
+    if delegated is not None:
+        return delegated
     args = _parser().parse_args(argv)
     started = time.time()
     progress = not args.quiet
     systems = _systems(args.systems)
-    command = "python -m evals" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    command = "python -m evals" + (" " + " ".join(argv)).rstrip()
+    if args.command is None and not args.all:
+        return _measure(args, command, started)
 
-    if args.command == "calibrate":
-        return _calibrate(progress)
     if args.command == "beir" and args.sweep:
         return _sweep(args.dir, args.split, progress)
 
@@ -149,10 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     from evals.report import run_meta, terminal_summary, write_outputs
 
     results = []
-    if args.command is None:
-        out_dir = args.out or OUT_DIR
+    if args.command in (None, "compare"):
+        out_dir = args.out or OUT_DIR / "compare"
         results.append(harness.run_croydon(systems, progress=progress, log=_log))
-        if args.all:
+        if args.all or getattr(args, "compare_all", False):
             for name in ("clapnq", "scifact"):
                 if not (SHARED_DATA / name).is_dir():
                     _log(f"skipping {name}: {SHARED_DATA / name} not found")
@@ -163,14 +210,6 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "croydon":
         out_dir = args.out or OUT_DIR / "croydon"
         results.append(harness.run_croydon(systems, progress=progress, log=_log, path=args.set))
-        if args.update_thresholds and not args.set:  # the floors are the dev set's
-            from evals.report import update_thresholds
-
-            if "hybrid" not in results[-1]["summary"]:
-                print("error: --update-thresholds needs the hybrid system", file=sys.stderr)
-                return 2
-            path = update_thresholds(results[-1]["summary"]["hybrid"])
-            print(f"Thresholds rewritten: {path}")
     elif args.command == "beir":
         out_dir = args.out or OUT_DIR / f"beir-{args.dir.name}-{args.split}"
         try:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from tqdm import tqdm
 
 from evals import metrics as M
-from evals.sets import Item, contains_evidence, load_set
+from evals.sets import Item, load_set, normalise
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 SYSTEMS = ("bm25", "dense", "hybrid")  # hybrid is the assistant's default
@@ -40,14 +41,18 @@ class Case:
     tags: list[str] = field(default_factory=list)
     reference: str = ""
     twin_of: str = ""  # a follow-up asked on its own: scored apart, and only against that follow-up
+    evidence: list[dict] = field(default_factory=list)  # [{doc, quote}]: the quotes with their documents
+    source: str = ""  # the set file it comes from (its stem: "croydon_heldout")
+    part: str = ""  # "train" or "blind" (evals/collections.py); blind rows are stored without text
 
 
-def croydon_cases(items: list[Item]) -> list[Case]:
+def croydon_cases(items: list[Item], source: str = "") -> list[Case]:
     """The set's questions, then each follow-up's standalone form (id "<follow-up id>/alone")."""
     cases = [Case(it.id, it.question, it.history, it.answerable, it.quotes, it.answer_patterns, [],
-                  [], it.tags, it.reference) for it in items]
+                  [], it.tags, it.reference, evidence=it.evidence, source=source) for it in items]
     return cases + [Case(f"{it.id}/alone", it.standalone, [], it.answerable, it.quotes, it.answer_patterns, [],
-                         [], it.tags, it.reference, twin_of=it.id) for it in items if it.standalone]
+                         [], it.tags, it.reference, twin_of=it.id, evidence=it.evidence, source=source)
+                    for it in items if it.standalone]
 
 
 def own_rows(rows: list[dict]) -> list[dict]:
@@ -66,6 +71,56 @@ class SetSpec:
     unit: str = "chunk"  # retrieval relevance per "chunk" (contains a gold quote) or per "doc" (gold_docs)
     answer_rule: str = "patterns"  # or "references"
     doc_id: object = None  # doc name -> benchmark id (ClapNQ: strip ".txt")
+    # Where gold evidence counts: match_doc, only in the document the evidence names (London: the same
+    # sentence, "Overall effectiveness: Good", is in many reports); heading, the passage's heading is
+    # searched too (a London grade printed as the page-1 heading).
+    match_doc: bool = False
+    heading: bool = False
+
+
+def passage_holds(case: Case, spec: SetSpec, doc: str, text: str, heading: str = "") -> bool:
+    """Does this passage (of document `doc`) hold gold evidence for `case`? (evals/README.md)"""
+    return _holds(case, spec, doc, _normalised(spec, heading, text))
+
+
+def _normalised(spec: SetSpec, heading: str, text: str) -> str:
+    return " " + normalise(heading + "\n" + text if spec.heading and heading else text) + " "
+
+
+def _holds(case: Case, spec: SetSpec, doc: str, normalised_passage: str) -> bool:
+    pairs = case.evidence if spec.match_doc and case.evidence else [{"doc": None, "quote": q} for q in case.quotes]
+    for e in pairs:
+        q = _quote(e["quote"])
+        if q and (not spec.match_doc or e["doc"] is None or e["doc"] == doc) and f" {q} " in normalised_passage:
+            return True
+    return False
+
+
+@lru_cache(maxsize=None)
+def _quote(quote: str) -> str:
+    return normalise(quote)
+
+
+def relevant_chunks(case: Case, spec: SetSpec, chunks, normalised: dict[str, str] | None = None) -> set[str]:
+    """Ids of the chunks that hold gold evidence for `case` (unit "chunk"), or the gold documents (unit "doc")."""
+    if spec.unit == "doc":
+        return set(case.gold_docs)
+    if not case.quotes:
+        return set()
+    out = set()
+    docs = {e["doc"] for e in case.evidence} if spec.match_doc and case.evidence else None
+    for c in chunks:
+        if docs is not None and c.doc not in docs:
+            continue
+        text = normalised[c.id] if normalised is not None else _normalised(spec, c.heading, c.text)
+        if _holds(case, spec, c.doc, text):
+            out.add(c.id)
+    return out
+
+
+def normalised_chunks(chunks, spec: SetSpec) -> dict[str, str]:
+    """Every chunk's text as evidence is matched against, computed once per collection."""
+    return {c.id: _normalised(spec, c.heading, c.text) for c in chunks}
 
 
 # ---------------------------------------------------------------- scoring one answer
@@ -89,14 +144,24 @@ def score_case(case: Case, answer: dict, retrieved: list[dict], spec: SetSpec, r
     text, abstained = answer["answer"], answer["abstained"]
     cites = []
     for c in answer["citations"]:
-        cites.append({"n": c["n"], "doc": c["doc"], "ref": c["ref"], "chunk_id": c.get("chunk_id", ""),
-                      "evidence": contains_evidence(c["text"], case.quotes), "text": c["text"]})
+        cites.append({"n": c["n"], "doc": c["doc"], "ref": c["ref"], "page": c.get("page"), "chunk_id": c.get("chunk_id", ""),
+                      "evidence": passage_holds(case, spec, c["doc"], c["text"], c.get("heading") or ""),
+                      "text": c["text"]})
     supports = {c["n"]: c["evidence"] for c in cites}
     sentences = [] if abstained else M.cited_sentences(text)
     precision, recall = (None, None)
     if case.answerable and not abstained:
         precision, recall = M.citation_precision_recall(sentences, supports)
-    if spec.answer_rule == "patterns":
+    grade = next((t[5:] for t in case.tags if t.startswith("gold:")), "") if "kind:grade" in case.tags else ""
+    if spec.answer_rule == "patterns" and grade:
+        # an inspection grade (London): the first grade the answer states decides, so that "requires
+        # improvement to be good" is not read as "good" (evals/london.py)
+        from evals.london import first_grade, norm_grade
+
+        stated = None if abstained else first_grade(text)
+        answer_ok = stated is not None and stated[0] == norm_grade(grade)
+        extra = {}
+    elif spec.answer_rule == "patterns":
         answer_ok = not abstained and M.patterns_match(case.patterns, text)
         extra = {}
     else:
@@ -108,7 +173,9 @@ def score_case(case: Case, answer: dict, retrieved: list[dict], spec: SetSpec, r
     evidence_cited = any(c["evidence"] for c in cites)
     ranking = [r["unit"] for r in retrieved]
     row = {
-        "set": spec.name, "id": case.id, "question": case.question,
+        "set": spec.name, **({"source": case.source} if case.source else {}),
+        **({"part": case.part} if case.part else {}), "id": case.id, "question": case.question,
+        "followup": bool(case.history),
         **({"history": case.history} if case.history else {}),
         **({"twin_of": case.twin_of} if case.twin_of else {}),
         "query": answer["query"], "answerable": case.answerable, "tags": case.tags,
@@ -144,12 +211,8 @@ def run_set(spec: SetSpec, systems=SYSTEMS, progress: bool = True, log=print) ->
     for system in systems:
         engine = load_engine(spec.collection, settings, system, log=log)
         chunks = engine.retriever.chunks
-        relevant_of: dict[str, set[str]] = {}
-        for case in spec.cases:
-            if spec.unit == "doc":
-                relevant_of[case.id] = set(case.gold_docs)
-            else:
-                relevant_of[case.id] = {c.id for c in chunks if contains_evidence(c.text, case.quotes)} if case.quotes else set()
+        normalised = normalised_chunks(chunks, spec) if spec.unit == "chunk" else None
+        relevant_of = {case.id: relevant_chunks(case, spec, chunks, normalised) for case in spec.cases}
         ask("What is this collection about?", collection=spec.collection, settings=settings, mode=system)  # warm-up
         rows = []
         for case in tqdm(spec.cases, desc=f"{spec.name} {system}", unit="q", disable=not progress, leave=False):
@@ -218,20 +281,20 @@ def summarise(rows: list[dict], top_k: int) -> dict:
         s[f"{stage}_p50_ms"] = _ms(M.percentile(vals, 50))
         s[f"{stage}_p95_ms"] = _ms(M.percentile(vals, 95))
     s["answer_modes"] = sorted({r.get("mode", "extractive") for r in rows})
-    follow = [r for r in rows if r.get("history")]
+    follow = [r for r in rows if r.get("followup", bool(r.get("history")))]
     if follow:
         s["followup_questions"] = len(follow)
         s["followup_accuracy"] = M.rate(r["correct"] for r in follow)
         by_id = {r["id"]: r for r in rows}
         pairs = [(by_id[t["twin_of"]], t) for t in twins if t["twin_of"] in by_id]
         if pairs:
-            s["twin_pairs"] = [{"followup": f["id"], "standalone": t["question"], "followup_correct": f["correct"],
-                                "standalone_correct": t["correct"]} for f, t in pairs]
+            s["twin_pairs"] = [{"followup": f["id"], "standalone": "" if t.get("part") == "blind" else t.get("question", ""),
+                                "followup_correct": f["correct"], "standalone_correct": t["correct"]} for f, t in pairs]
             s["twin_followup_accuracy"] = M.rate(f["correct"] for f, _ in pairs)
             s["twin_standalone_accuracy"] = M.rate(t["correct"] for _, t in pairs)
     tags: dict[str, list[bool]] = {}
     for r in rows:
-        for t in r["tags"]:
+        for t in r.get("tags", []):
             tags.setdefault(t, []).append(r["correct"])
     s["by_tag"] = {t: {"n": len(v), "accuracy": M.rate(v)} for t, v in sorted(tags.items())}
     s["outcomes"] = {}
@@ -251,7 +314,13 @@ def croydon_spec(settings=None, path: Path | None = None) -> SetSpec:
     from assistant.settings import load_settings
 
     items = load_set(path) if path else load_set()
-    return SetSpec("croydon", croydon_cases(items), None, settings or load_settings())
+    cases = croydon_cases(items, Path(path).stem if path else "croydon_dev")
+    if path:  # a held-out set's blind questions are stored and listed without their text
+        from evals.collections import croydon_blind
+
+        for c in cases:
+            c.part = "blind" if croydon_blind(c.source, c.id) else "train"
+    return SetSpec("croydon", cases, None, settings or load_settings())
 
 
 def run_croydon(systems=SYSTEMS, settings=None, progress: bool = True, log=print, path: Path | None = None) -> dict:
@@ -333,27 +402,13 @@ def run_clapnq(folder: Path, systems=SYSTEMS, limit: int | None = None, work: Pa
                progress: bool = True, log=print) -> dict:
     settings = prepare_clapnq(folder, work or OUT_DIR / "index", progress, log)
     cases = clapnq_cases(folder, limit)
+    from evals.sets import hash_blind
+
+    for c in cases:  # the blind part's rows are stored without text (evals/collections.py)
+        c.part = "blind" if hash_blind(c.id) else "train"
     spec = SetSpec("clapnq", cases, "clapnq", settings, unit="doc", answer_rule="references",
                    doc_id=lambda doc: doc[:-4] if doc.endswith(".txt") else doc)
     rows = run_set(spec, systems, progress, log)
     return {"set": "clapnq", "title": "ClapNQ dev (answers)", "kind": "answers", "rows": rows,
             "summary": {s: summarise(r, settings.top_k) for s, r in rows.items()},
             "meta": {"questions": len(cases), "collection": f"clapnq ({folder})", "limit": limit}}
-
-
-def calibrate(settings=None, progress: bool = True, log=print) -> dict:
-    """Ask every Croydon question once with threshold 0 and find the threshold that refuses best."""
-    from assistant.settings import load_settings
-
-    settings = settings or load_settings()
-    spec = croydon_spec(settings.replace(abstain_threshold=0.0))
-    rows = own_rows(run_set(spec, (DEFAULT_SYSTEM,), progress, log)[DEFAULT_SYSTEM])
-    conf = [r["confidence"] for r in rows]
-    forced = [r["abstained"] for r in rows]  # refused even at threshold 0 (unknown names, ...)
-    answerable = [r["answerable"] for r in rows]
-    right = [r["answer_ok"] and r["evidence_cited"] for r in rows]
-    best = M.best_threshold(conf, answerable, right, forced)
-    current = M.threshold_outcome(settings.abstain_threshold, conf, answerable, right, forced)
-    return {**best, "rows": rows, "current_threshold": settings.abstain_threshold,
-            "current": {"score": current[0], "false_abstentions": current[1], "unanswerable_refused": current[2]},
-            "answerable": sum(answerable), "unanswerable": len(rows) - sum(answerable)}

@@ -17,6 +17,7 @@ An item of a Croydon-style set is one JSON object per line:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -29,6 +30,21 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 # "41. ", "3.12 ", "4.1.2. ", "7) " at the start of a paragraph: numbering, not content.
 _WORD = re.compile(r"[^\W_]+")
 _PARA_NUMBER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3}){1,3}\.?|\d{1,3}[.)])\s+")
+
+
+BLIND_PERCENT = 40  # share of each hash-split collection that is blind
+
+
+def hash_blind(case_id: str) -> bool:
+    """True when the question `case_id` belongs to the BLIND part of a hash-split collection.
+
+    Blind when int(sha256(id).hexdigest()[:8], 16) % 100 < 40: about 40% of the questions,
+    decided by the id alone, so the split never changes when questions are added, reordered or
+    answered differently. A follow-up's standalone twin ("<id>/alone") goes with its follow-up.
+    (Croydon is not hash-split: its blind part is the held-out he- and hf- batches.)
+    """
+    base = case_id[: -len("/alone")] if case_id.endswith("/alone") else case_id
+    return int(hashlib.sha256(base.encode("utf-8")).hexdigest()[:8], 16) % 100 < BLIND_PERCENT
 
 
 class SetProblem(ValueError):

@@ -16,7 +16,7 @@ from assistant.store import collection_dir, load_build
 from assistant.types import Citation
 
 CORPUS = PROJECT_ROOT / "corpus"
-ANSWER_KEYS = {"question", "answer", "abstained", "citations", "query", "collection", "mode", "timings", "confidence"}
+ANSWER_KEYS = {"question", "answer", "abstained", "citations", "query", "collection", "mode", "timings", "confidence", "turn"}
 CITATION_KEYS = set(Citation.__dataclass_fields__)
 
 

@@ -127,8 +127,10 @@ def test_footnote_does_not_split_a_paragraph(docs):
 def test_metadata_from_the_report(docs):
     info = docs[2024].info
     assert info.title == "Ofsted inspection of Croydon local authority children's services (2024)"
-    assert (info.publisher, info.kind, info.date) == ("Ofsted", "report", "2024-12-03")
-    assert docs[2017].info.date == "2017-09-04"  # printed: "Report published: 4 September 2017"
+    # Dated by the inspection ("Inspection dates: 14 to 25 October 2024"); published in December.
+    assert (info.publisher, info.kind, info.date, info.published) == ("Ofsted", "report", "2024-10-25", "2024-12-03")
+    # Printed: "Inspection dates: 20 June – 13 July 2017", "Report published: 4 September 2017".
+    assert (docs[2017].info.date, docs[2017].info.published) == ("2017-07-13", "2017-09-04")
     assert docs[2020].info.title == "Ofsted inspection of Croydon local authority children's services (2020)"
 
 
@@ -138,7 +140,21 @@ def test_metadata_found_in_the_text_not_the_file_name(tmp_path):
     shutil.copy(R2017, renamed)
     info = load_document(renamed, tmp_path).info
     assert info.title == "Ofsted inspection of Croydon local authority children's services (2017)"
-    assert info.date == "2017-09-04"
+    assert (info.date, info.published) == ("2017-07-13", "2017-09-04")
+
+
+def test_metadata_of_any_pdf(tmp_path):
+    """No pack recognises it: the largest text on the first page is its title, the printed
+    publication date its date."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((72, 90), "Youth Justice Plan 2024", fontsize=20)
+    page.insert_text((72, 130), "Published: 4 December 2024", fontsize=11)
+    page.insert_text((72, 160), "The board agreed the plan for the coming year.", fontsize=11)
+    doc.save(tmp_path / "plan.pdf")
+    info = load_document(tmp_path / "plan.pdf", tmp_path).info
+    assert (info.title, info.publisher) == ("Youth Justice Plan 2024", "")
+    assert (info.date, info.published) == ("2024-12-04", "2024-12-04")
 
 
 def test_parsing_is_fast():

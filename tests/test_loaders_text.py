@@ -108,3 +108,16 @@ def test_page_references_when_pages_are_known():
               Block("Another unnumbered paragraph on the next page here.", page=4)]
     refs = [p.ref for p in to_paragraphs("x.pdf", blocks)]
     assert refs[0] == "p. 3 ¶1" and refs[1] == "p. 3, ¶1"
+
+
+def test_a_letters_date_line_is_kept_with_the_address_under_it(docs):
+    # When the letter was written is citable; joined to the address, the letter's paragraphs keep their numbers.
+    first = docs[LETTER].paragraphs[0]
+    assert first.ref == "¶1"
+    assert first.text.startswith("26 October 2018. Eleni Ioannides Interim Executive Director")
+
+
+def test_a_date_line_above_a_heading_is_a_paragraph_of_its_own():
+    blocks = [Block("4 March 2019"), Block("Monitoring visit to Croydon"), Block("The visit found progress.")]
+    assert [(p.text, p.heading) for p in to_paragraphs("x.txt", blocks)] == [
+        ("4 March 2019", ""), ("The visit found progress.", "Monitoring visit to Croydon")]

@@ -75,7 +75,13 @@ def _item(kind: str, year: int):
                 tags=[f"kind:{kind}", f"gold:{value}", f"page:{page}"])
 
 
-@pytest.mark.parametrize("kind,year", sorted(QUESTIONS))
+# Known failure of the learned answer stage (2026-12-07): the 2017 report's grade sentence loses to a
+# figure of the same page; strict, so that the day it passes this mark has to go.
+KNOWN_WRONG = {("grade", 2017)}
+
+
+@pytest.mark.parametrize("kind,year", [pytest.param(*k, marks=pytest.mark.xfail(strict=True, reason="known wrong answer"))
+                                       if k in KNOWN_WRONG else k for k in sorted(QUESTIONS)])
 def test_answers_cite_the_right_report_and_page(collection, kind, year):
     from assistant.pipeline import ask
 

@@ -2,12 +2,13 @@
 
 import numpy as np
 
-from assistant.answer import Vocabulary, compose
 from assistant.embedding import Embedder
 from assistant.neighbours import WordNeighbours
+from assistant.pipeline import query_of
 from assistant.questions import analyse
 from assistant.settings import load_settings
-from assistant.types import Chunk, DocumentInfo, Hit
+from assistant.types import Chunk
+from assistant.vocabulary import Vocabulary
 
 WORDS = ["adolescents", "staff", "workforce", "budget", "parks", "weather", "inspection", "housing"]
 
@@ -35,16 +36,13 @@ def test_words_are_embedded_once_and_a_damaged_cache_is_redone(tmp_path):
     assert len(list(tmp_path.glob("*.npy"))) == 1
 
 
-def test_an_answer_found_through_a_neighbour(tmp_path):
-    doc = DocumentInfo(doc="r.txt", title="Report", date="2019-05-01")
+def test_a_question_word_the_collection_never_uses_is_searched_as_its_nearest_words(tmp_path):
     texts = ["Inspectors found practice with adolescents at risk of exploitation highly variable.",
              "The council approved its budget for parks."] + [f"Filler sentence {i} about weather." for i in range(20)]
     chunks = [Chunk(id=f"r.txt#{i}", doc="r.txt", ref=f"¶{i}", text=t) for i, t in enumerate(texts)]
-    hits = [Hit(chunk=c, score=1.0, dense=0.5) for c in chunks[:2]]
     vocab = Vocabulary(chunks, {"r.txt": "Report"})
     q = analyse("What did inspectors say about teenagers?")
-    without = compose(q, hits, vocab, {"r.txt": doc}, 0.3)
+    assert query_of(q, vocab) == q.text  # no neighbours until they are fitted
     vocab.neighbours = WordNeighbours(embedder(), tmp_path).fit(vocab.words)
-    found = compose(q, hits, vocab, {"r.txt": doc}, 0.3)
-    assert not found.abstained and "adolescents" in found.text.split("[1]")[0]
-    assert found.confidence > without.confidence
+    assert "adolescents" in query_of(q, vocab).split()
+    assert vocab.neighbours_of_unknown(["inspectors"]) == set()  # a word it uses is searched as it is

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from assistant.loaders.structure import to_paragraphs
 from assistant.loaders.text import text_blocks
+from assistant.packs import hooks
 from assistant.types import Document, DocumentInfo
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"}
@@ -92,9 +93,19 @@ def load_document(path: Path, root: Path, catalogue: dict[str, dict] | None = No
         publisher=meta.get("publisher", ""),
         kind=meta.get("kind", ""),
         date=meta.get("date", ""),
+        published=meta.get("published", ""),
         derived_from=meta.get("derived_from", ""),
     )
     return Document(info=info, paragraphs=paragraphs, sha256=hashlib.sha256(data).hexdigest())
+
+
+def with_packs(meta: dict, head: str, text: str, path: Path) -> dict:
+    """A loader's own metadata, overridden by the non-empty fields of each domain pack's
+    `read_metadata` (see assistant.packs): what only one kind of document says of itself.
+    `head` is the first page's text, a paragraph a line; `text` the whole document's."""
+    for read in hooks("read_metadata"):
+        meta = {**meta, **{k: v for k, v in read(head, text, path).items() if v}}
+    return meta
 
 
 def _load_rich(kind: str, data: bytes, path: Path, rel: str):

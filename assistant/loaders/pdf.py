@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pymupdf
 
-from assistant.loaders import LoadError
+from assistant.loaders import LoadError, with_packs
+from assistant.loaders.dates import iso_dates
 from assistant.loaders.structure import Block, ends_sentence, is_boilerplate
 
 # No images: their pixels are never needed and cost time.
@@ -374,78 +375,47 @@ def pdf_blocks(data: bytes, path: Path, rel: str) -> tuple[list[Block], dict]:
 
 # --- metadata -------------------------------------------------------------------
 
-MONTHS = "january february march april may june july august september october november december".split()
-WORD_DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
-NUM_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
-ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 PUBLISHED = re.compile(r"(?:Report )?published:?\s*(.{0,40})", re.IGNORECASE)
-INSPECTED = re.compile(r"Inspection dates?:\s*(.{0,60})", re.IGNORECASE)
-_NAME = r"([A-Z][\w&'’ ]{1,60}?)"
-_SERVICES = r" (?:local authority )?children[’']s services"
-# "Inspection of Croydon local authority children’s services" (2023 on), or the
-# council's name above "Inspection of children’s social care services" (2013-2020).
-ILACS_NAME = re.compile(rf"Inspection of (?:the )?{_NAME}{_SERVICES}")
-COUNCIL_LINE = re.compile(rf"^(?:\d+ )?{_NAME} (?:Re-)?[Ii]nspection of ")
-VISIT = re.compile(rf"\b(Monitoring|Focused) visit (?:to|of) (?:the )?{_NAME}{_SERVICES}")
-COUNCIL_WORDS = re.compile(r"^(?:the )?(?:(?:London|Royal) Borough of |City of |Borough of )|(?: City)? Council$", re.I)
-# Ofsted wrote it: its inspectors sign the first page, or its back page and method
-# statements are there. A council's paper about an inspection only names Ofsted.
-OFSTED_MARKS = re.compile(r"H(?:is|er) Majesty[’']s Inspector|\bHMI\b|Ofsted (?:inspector|report)")
-OFSTED_SIGNED = re.compile(r"\(Ofsted\) regulates|Ofsted produces this report|\(HMI\) from Ofsted|reports\.ofsted\.gov")
 # Titles that templates and tools leave in the PDF's properties ("Hillingdon Draft Report 4").
 JUNK_TITLE = re.compile(
     r"draft|template|untitled|^microsoft|\.(?:docx?|pdf|rtf)$|LA NAME|^(?:document|report)\s*\d*$", re.IGNORECASE
 )
 
 
-def _iso_dates(text: str) -> list[str]:
-    """Dates in the order they appear: "4 September 2017", "25/11/2016", "2024-12-03"."""
-    found = [(m.start(), f"{m[3]}-{MONTHS.index(m[2].lower()) + 1:02d}-{m[1]:0>2}") for m in WORD_DATE.finditer(text)]
-    found += [(m.start(), f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}") for m in NUM_DATE.finditer(text)]
-    found += [(m.start(), m[0]) for m in ISO_DATE.finditer(text)]
-    return [d for _, d in sorted(found)]
-
-
-def _place(name: str) -> str:
-    """"London Borough of Barking and Dagenham", "Westminster City Council": the place alone."""
-    return COUNCIL_WORDS.sub("", COUNCIL_WORDS.sub("", name.strip())).strip()
-
-
 def pdf_metadata(doc: pymupdf.Document, paras: list[Para], path: Path, body_size: float) -> dict:
+    """What any PDF says of itself, then what a domain pack recognises in it (its kind of
+    document's own title, publisher and the date it is about)."""
     first_page = [p for p in paras if p.page == paras[0].page] if paras else []
-    head = " ".join(p.text for p in first_page)
-    meta: dict[str, str] = {}
     letter = next((i for i, p in enumerate(first_page) if re.match(r"Dear\b", p.text)), None)
-    meta["kind"] = "report" if letter is None else "letter"
+    meta = {"kind": "report" if letter is None else "letter"}
+    published = _published(doc, first_page, letter, path)
+    if published:
+        meta["date"] = meta["published"] = published
+    title = _title(doc, first_page, path, body_size)
+    if title:
+        meta["title"] = title
+    head = "\n".join(p.text for p in first_page)
+    return with_packs(meta, head, "\n".join(p.text for p in paras), path)
 
-    # The publication date: printed on older reports and on letters, in the file
-    # name of downloaded ones ("... - 03 december 2024.pdf"), else when the PDF was made.
-    published = PUBLISHED.search(head)
-    inspected = INSPECTED.search(head)
+
+def _published(doc: pymupdf.Document, first_page: list[Para], letter: int | None, path: Path) -> str:
+    """The publication date: printed on older reports and above a letter's "Dear ...", in the file
+    name of downloaded ones ("... - 03 december 2024.pdf"), else when the PDF was made."""
+    printed = PUBLISHED.search(" ".join(p.text for p in first_page))
     created = re.match(r"D:(\d{4})(\d{2})(\d{2})", doc.metadata.get("creationDate") or "")
     dates = (
-        (_iso_dates(published[1])[:1] if published else [])
-        or (_iso_dates(" ".join(p.text for p in first_page[:letter]))[:1] if letter else [])
-        or _iso_dates(path.stem)[:1]
+        (iso_dates(printed[1]) if printed else [])
+        or (iso_dates(" ".join(p.text for p in first_page[:letter])) if letter else [])
+        or iso_dates(path.stem)
         or ([f"{created[1]}-{created[2]}-{created[3]}"] if created else [])
-        or (_iso_dates(inspected[1])[-1:] if inspected else [])
     )
-    if dates:
-        meta["date"] = dates[0]
-    year = f" ({dates[0][:4]})" if dates else ""
+    return dates[0] if dates else ""
 
-    if OFSTED_MARKS.search(head) or OFSTED_SIGNED.search(" ".join(p.text for p in paras)):
-        meta["publisher"] = "Ofsted"
-    visit = VISIT.search(head)
-    name = ILACS_NAME.search(head) or COUNCIL_LINE.search(head)
+
+def _title(doc: pymupdf.Document, first_page: list[Para], path: Path, body_size: float) -> str:
+    """The PDF's title property unless a template or tool left it, else the first large text on the first page."""
     title = (doc.metadata.get("title") or "").strip()
+    if len(title) >= 6 and not JUNK_TITLE.search(title) and title.lower() != path.stem.lower():
+        return title
     big = [p.text for p in first_page if p.lines[0].size >= body_size * 1.3 and len(p.text) < 200]
-    if meta.get("publisher") and visit:
-        meta["title"] = f"Ofsted {visit[1].lower()} visit to {_place(visit[2])} children's services{year}"
-    elif meta.get("publisher") and name and letter is None:
-        meta["title"] = f"Ofsted inspection of {_place(name[1])} local authority children's services{year}"
-    elif len(title) >= 6 and not JUNK_TITLE.search(title) and title.lower() != path.stem.lower():
-        meta["title"] = title
-    elif big:
-        meta["title"] = big[0]  # the largest text on the first page
-    return meta
+    return big[0] if big else ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from assistant.loaders.dates import is_date_line
 from assistant.types import Paragraph
 
 # Bullet glyphs seen in extracted text: Word's Symbol-font bullet (U+F0B7),
@@ -132,6 +133,8 @@ def is_heading(block: Block, nxt: Block | None) -> bool:
         return False
     if FIELD_LINE.match(text) and not SECTION_NUMBER.match(text):
         return False  # "Inspection dates: 14 to 25 October 2024" is content
+    if is_date_line(text):
+        return False  # a letter's date line ("26 October 2018") says when it was written: cite it
     if text.endswith("?"):
         return len(text.split()) <= 8  # "What needs to improve?"
     if len(text.split()) >= 5 and STATEMENT.search(text) and not SECTION_NUMBER.match(text):
@@ -216,14 +219,17 @@ def to_paragraphs(doc: str, blocks: list[Block]) -> list[Paragraph]:
     parent_ref = ""  # the numbered paragraph that unnumbered followers belong to
     since_heading = 0  # unnumbered paragraphs since the last heading
     page_counts: dict[int | None, int] = {}
+    dateline = ""  # a date line, kept at the head of the paragraph under it
     for i, block in enumerate(blocks):
         text = block.text
-        if headings[i]:
-            if not (i + 1 < len(headings) and headings[i + 1]):
-                heading, parent_ref, since_heading = text, "", 0
-                continue
-            if not _keep_demoted(text):
-                continue
+        role = _role(blocks, headings, i)
+        if role == "heading":
+            heading, parent_ref, since_heading = text, "", 0
+        if role != "paragraph":
+            continue
+        if is_date_line(text) and _takes_dateline(blocks, headings, i + 1):
+            dateline = text.rstrip(".") + ". "
+            continue
         own = numbers[i]
         page_counts[block.page] = page_counts.get(block.page, 0) + 1
         since_heading += 1
@@ -247,9 +253,27 @@ def to_paragraphs(doc: str, blocks: list[Block]) -> list[Paragraph]:
                 doc=doc,
                 ordinal=ordinal,
                 ref=ref,
-                text=text,
+                text=dateline + text,
                 heading=heading,
                 page=block.page,
             )
         )
+        dateline = ""
     return paragraphs
+
+
+def _role(blocks: list[Block], headings: list[bool], i: int) -> str:
+    """"heading" (the context of what follows), "paragraph", or "dropped": a heading-like line
+    followed by another heading is kept as content only when it says something."""
+    if not headings[i]:
+        return "paragraph"
+    if not (i + 1 < len(headings) and headings[i + 1]):
+        return "heading"
+    return "paragraph" if _keep_demoted(blocks[i].text) else "dropped"
+
+
+def _takes_dateline(blocks: list[Block], headings: list[bool], i: int) -> bool:
+    """Whether block i is a prose paragraph that the date line above it can join: a letter's date
+    ("26 October 2018") is then cited with the address under it, and the letter's paragraphs keep
+    the numbers they had when the date line was lost."""
+    return i < len(blocks) and not (blocks[i].bullet or blocks[i].table) and _role(blocks, headings, i) == "paragraph"

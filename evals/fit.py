@@ -1,0 +1,246 @@
+"""`python -m evals fit`: fit the answer stage's model on the TRAIN parts of the eval collections.
+
+For every train question, the real pipeline retrieves and builds its candidate sentences
+(`assistant.pipeline.evidence`); a sentence is a positive when it holds, or lies inside, a gold
+quote. A logistic regression (scikit-learn) over the standardised features is fitted with each
+collection weighing the same and each question the same within it, so that no one collection's
+wording decides. Then, on the same train questions:
+
+- `extra`: the share of the best's probability a further sentence needs, chosen so that the composed
+  answers are right (as the harness scores them) most often, averaged over collections;
+- `abstain`: the probability below which the best sentence is refused, chosen to maximise, averaged
+  over collections, half the share of answerable questions answered right plus half the share of
+  unanswerable ones refused, with false refusals held to at most 8% where possible.
+
+The blind parts are never seen. The model is written to assistant/data/answer_model.json (or
+--out), with what it was fitted on; a user can refit on their own labelled questions the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+MAX_FALSE_REFUSALS = 0.08
+NEVER_HELPS = {"q_unknown", "q_unknown_names"}  # signals whose weight may only lower a probability
+
+
+def _positive(sentence: str, quotes: list[str]) -> bool:
+    from evals.sets import quote_in
+
+    return any(quote_in(q, sentence) or quote_in(sentence, q) for q in quotes)
+
+
+def gather(names, log=print):
+    """One record per train question: its collection, whether answerable, candidate features and labels."""
+    from assistant.conversation import read, turns_of
+    from assistant.pipeline import clean_history, evidence
+    from evals.collections import collect
+
+    _usable_model()
+    records = []
+    for ready, case in collect(names, part="train"):
+        engine = ready.engine()
+        settings = ready.settings
+        q = read(engine.speller.correct(case.question), turns_of(clean_history(case.history, settings)))
+        _, _, cands, _ = evidence(q, engine, settings)
+        x = np.stack([c.features for c in cands]) if cands else np.zeros((0, 0), np.float32)
+        y = np.array([_positive(c.text, case.quotes) for c in cands], dtype=bool) if case.answerable else np.zeros(len(cands), bool)
+        records.append({"collection": ready.name, "id": case.id, "answerable": case.answerable, "x": x, "y": y,
+                        "cands": cands, "case": case, "years": q.years, "rule": ready.spec.answer_rule,
+                        "documents": engine.documents})
+    return records
+
+
+def _usable_model() -> None:
+    """Engines load the packaged model; after the features changed, a neutral one stands in until refitted."""
+    from assistant.answer import MODEL_FILE, AnswerModel
+    from assistant.features import FEATURES
+
+    try:
+        AnswerModel.load()
+    except (ValueError, KeyError, OSError):
+        n = len(FEATURES)
+        AnswerModel(FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0, 0.5, 1.0).save(MODEL_FILE, {"fitted": "neutral"})
+
+
+def _weights(records) -> list[float]:
+    """Each collection weighs the same, each question the same within it."""
+    per_collection = defaultdict(int)
+    for r in records:
+        per_collection[r["collection"]] += 1
+    return [1.0 / per_collection[r["collection"]] for r in records]
+
+
+def fit_ranker(records, mean, scale, c_value: float) -> np.ndarray:
+    """Weights that put a question's gold sentences above its others: a logistic regression on the
+    differences of every (gold, other) pair of one question's candidates (a pairwise ranker, as in
+    RankSVM), fitted without intercept."""
+    from sklearn.linear_model import LogisticRegression
+
+    ranked = [r for r in records if r["answerable"] and r["y"].any() and not r["y"].all()]
+    xs, ys, ws = [], [], []
+    for r, weight in zip(ranked, _weights(ranked)):
+        x = (r["x"] - mean) / scale
+        diff = (x[r["y"]][:, None, :] - x[~r["y"]][None, :, :]).reshape(-1, x.shape[1])
+        xs += [diff, -diff]
+        ys += [np.ones(len(diff)), np.zeros(len(diff))]
+        ws.append(np.full(2 * len(diff), weight / (2 * len(diff))))
+    x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+    model = LogisticRegression(C=c_value, fit_intercept=False, max_iter=3000)
+    model.fit(x, y, sample_weight=w * len(w) / w.sum())
+    return model.coef_[0]
+
+
+def fit_logistic(records, c_value: float):
+    """A pairwise ranker of one question's sentences, then its score calibrated into a probability
+    together with what sets a question apart (the q_ features: how well anything found matches it),
+    on every candidate of every question: an unanswerable question's are all negatives, so the
+    probability is low where nothing answers and the refusal threshold has something to find. Both
+    are linear, so the model stays one logistic regression over the features."""
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.features import FEATURES
+
+    used = [r for r in records if len(r["y"])]
+    x = np.concatenate([r["x"] for r in used])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    ranker = fit_ranker(used, mean, scale, c_value)
+    xs = (x - mean) / scale
+    y = np.concatenate([r["y"] for r in used])
+    w = np.concatenate([np.full(len(r["y"]), weight / len(r["y"])) for r, weight in zip(used, _weights(used))])
+    asked = [i for i, name in enumerate(FEATURES) if name.startswith("q_")]
+    while True:
+        calibration = LogisticRegression(C=c_value, max_iter=3000).fit(
+            np.column_stack([xs @ ranker, xs[:, asked]]), y, sample_weight=w * len(w) / w.sum())
+        # what the collection never says cannot make an answer likelier: a signal fitted the wrong way
+        # round (the train sets' unanswerable questions happen to use known words) is left out
+        wrong = [i for i, c in zip(asked, calibration.coef_[0][1:]) if FEATURES[i] in NEVER_HELPS and c > 0]
+        if not wrong:
+            break
+        asked = [i for i in asked if i not in wrong]
+    coef = calibration.coef_[0][0] * ranker
+    coef[asked] += calibration.coef_[0][1:]
+    return mean, scale, coef, float(calibration.intercept_[0])
+
+
+def _by_collection(records):
+    groups = defaultdict(list)
+    for r in records:
+        groups[r["collection"]].append(r)
+    return groups
+
+
+def answers_right(records, model) -> dict[str, bool]:
+    """Whether each answerable question's composed answer is right, as the harness scores it (its
+    patterns, or half of a reference's tokens, and a cited passage holding gold evidence), never refusing."""
+    from dataclasses import replace
+
+    from assistant.answer import compose
+    from evals import metrics as M
+    from evals.harness import CLAPNQ_RECALL_CUTOFF
+    from evals.sets import contains_evidence
+
+    always = replace(model, abstain=0.0)
+    right = {}
+    for r in records:
+        if not r["answerable"] or not r["cands"]:
+            right[r["id"]] = False
+            continue
+        a = compose(r["cands"], always, r["documents"], years=r["years"])
+        case = r["case"]
+        if r["rule"] == "patterns":
+            ok = M.patterns_match(case.patterns, a.text)
+        else:
+            ok = (M.best_over(case.references, M._MARKER.sub("", a.text), M.token_recall) or 0) >= CLAPNQ_RECALL_CUTOFF
+        right[r["id"]] = ok and any(contains_evidence(c.text, case.quotes) for c in a.citations)
+    return right
+
+
+def _per_collection_mean(records, value) -> float:
+    groups = _by_collection([r for r in records if r["answerable"]])
+    return float(np.mean([np.mean([value(r) for r in rs]) for rs in groups.values()]))
+
+
+def choose_extra(records, model) -> tuple[float, dict[str, bool]]:
+    """The share of the best probability a further sentence needs: the one whose answers are right most
+    often, averaged over collections; and which answers are right with it."""
+    from dataclasses import replace
+
+    best = None
+    for ratio in np.round(np.arange(0.3, 1.0, 0.05), 2):
+        right = answers_right(records, replace(model, extra=float(ratio)))
+        value = _per_collection_mean(records, lambda r: right[r["id"]])
+        if best is None or value > best[0]:
+            best = (value, float(ratio), right)
+    return best[1], best[2]
+
+
+def choose_abstain(records, probs, right) -> tuple[float, dict]:
+    """The refusal threshold (see the module's docstring) and what it gives per collection."""
+    best_p = {r["id"]: (float(p.max()) if len(p) else 0.0) for r, p in zip(records, probs)}
+    groups = _by_collection(records)
+
+    def outcome(t):
+        per = {}
+        for name, rs in groups.items():
+            ans = [r for r in rs if r["answerable"]]
+            una = [r for r in rs if not r["answerable"]]
+            answered_right = sum(right[r["id"]] and best_p[r["id"]] >= t for r in ans) / max(1, len(ans))
+            refused = sum(best_p[r["id"]] < t for r in una) / len(una) if una else None
+            false = sum(best_p[r["id"]] < t for r in ans) / max(1, len(ans))
+            per[name] = {"answered_right": answered_right, "refused_unanswerable": refused, "false_refusals": false}
+        return per
+
+    def value(per):
+        return np.mean([0.5 * v["answered_right"] + 0.5 * (v["refused_unanswerable"] if v["refused_unanswerable"]
+                        is not None else v["answered_right"]) for v in per.values()])
+
+    grid = np.round(np.arange(0.01, 0.9, 0.01), 2)
+    scored = [(t, outcome(t)) for t in grid]
+    allowed = [(t, per) for t, per in scored if max(v["false_refusals"] for v in per.values()) <= MAX_FALSE_REFUSALS]
+    t, per = max(allowed or scored, key=lambda tp: (value(tp[1]), -tp[0]))
+    return float(t), per
+
+
+def main(argv=None) -> int:
+    from assistant.answer import MODEL_FILE, AnswerModel
+    from assistant.features import FEATURES
+
+    p = argparse.ArgumentParser(prog="python -m evals fit", description=__doc__.split("\n")[0])
+    p.add_argument("--collections", default=None, help="comma-separated (default: every collection with data)")
+    p.add_argument("--out", type=Path, default=MODEL_FILE)
+    p.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    args = p.parse_args(argv)
+    t0 = time.time()
+    records = gather(args.collections)
+    mean, scale, coef, intercept = fit_logistic(records, args.c)
+    draft = AnswerModel(FEATURES, mean, scale, coef, intercept, 0.0, 1.0)
+    probs = [draft.probabilities(r["x"]) if len(r["x"]) else np.zeros(0) for r in records]
+    extra, right = choose_extra(records, draft)
+    abstain, per = choose_abstain(records, probs, right)
+    counts = defaultdict(lambda: [0, 0])
+    for r in records:
+        counts[r["collection"]][0 if r["answerable"] else 1] += 1
+    about = {"fitted": time.strftime("%Y-%m-%d"), "command": "python -m evals fit", "C": args.c,
+             "train_questions": {k: {"answerable": a, "unanswerable": u} for k, (a, u) in counts.items()},
+             "on_train": per}
+    model = AnswerModel(FEATURES, mean, scale, coef, intercept, abstain, extra)
+    model.save(args.out, about)
+    print(f"fitted on {len(records)} train questions in {time.time() - t0:.0f} s -> {args.out}", file=sys.stderr)
+    for name, w in sorted(zip(FEATURES, coef), key=lambda t: -abs(t[1])):
+        print(f"  {name:12s} {w:+.3f}")
+    print(f"abstain below {abstain:.2f}; a further sentence needs {extra:.2f} of the best's probability")
+    for name, v in per.items():
+        print(f"  {name:8s} " + ", ".join(f"{k} {'-' if x is None else f'{x:.2f}'}" for k, x in v.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
