@@ -332,11 +332,7 @@ def write_outputs(results: list[dict], out_dir: Path, meta: dict, plots: bool = 
     summary = {"meta": meta, "sets": {r["set"]: {"title": r["title"], "meta": r["meta"], "summary": r["summary"]}
                                       for r in results}}
     paths["summary"].write_text(json.dumps(_jsonable(summary), indent=2, ensure_ascii=False), encoding="utf-8")
-    with open(paths["rows"], "w", encoding="utf-8") as f:
-        for r in results:
-            for system_rows in r["rows"].values():
-                for row in system_rows:
-                    f.write(json.dumps(_jsonable(redact(row)), ensure_ascii=False) + "\n")
+    write_rows(paths["rows"], results)
     for name, rel in made.items():
         paths[f"plot:{name}"] = out_dir / rel
     return paths
@@ -376,6 +372,15 @@ def run_meta(command: str, settings, started: float) -> dict:
             "load_average": round(load, 1), "cpus": os.cpu_count(),
             "seconds": time.time() - started, "model": settings.model, "top_k": settings.top_k,
             **{k: getattr(settings, k) for k in ("candidates", "rrf_k", "fusion")}, "abstain": _abstain()}
+
+
+def write_rows(path: Path, results: list[dict]) -> None:
+    """rows.jsonl: every row of every result, blind ones without their text (redact)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for r in results:
+            for system_rows in r["rows"].values():
+                for row in system_rows:
+                    f.write(json.dumps(_jsonable(redact(row)), ensure_ascii=False) + "\n")
 
 
 def _abstain() -> float:
@@ -488,11 +493,7 @@ def write_collection_outputs(results: list[dict], out_dir: Path, meta: dict) -> 
                             "summary": {s: _redact_summary(v, r["part"]) for s, v in r["summary"].items()},
                             "by_set": {k: _redact_summary(v, r["part"]) for k, v in r.get("by_set", {}).items()}}
     paths["summary"].write_text(json.dumps(_jsonable(summary), indent=2, ensure_ascii=False), encoding="utf-8")
-    with open(paths["rows"], "w", encoding="utf-8") as f:
-        for r in results:
-            for system_rows in r["rows"].values():
-                for row in system_rows:
-                    f.write(json.dumps(_jsonable(redact(row)), ensure_ascii=False) + "\n")
+    write_rows(paths["rows"], results)
     return paths
 
 
