@@ -70,39 +70,49 @@ def focus_text(q: Question) -> str:
     return " ".join(YEAR.sub(" ", text).split())
 
 
+def _passages(q: Question, terms: dict[str, float], hits: list[Hit], vocab: Vocabulary,
+              documents: dict[str, DocumentInfo]) -> dict[str, tuple[float, float, float]]:
+    """Per passage: the question's word coverage of it (with its title and heading), the focus's of
+    its heading, and the share of the question's names it holds."""
+    names = [n.lower() for n in q.names]
+    out = {}
+    for h in hits:
+        info = documents.get(h.chunk.doc)
+        whole = f"{info.title if info else ''} {h.chunk.heading} {h.chunk.text}".lower()
+        out[h.chunk.id] = (_coverage(q.terms, stems(whole), vocab), _coverage(terms, stems(h.chunk.heading), vocab),
+                           sum(n in whole for n in names) / len(names) if names else 1.0)
+    return out
+
+
+def _asked(q: Question, terms: dict[str, float], hits: list[Hit], cos: np.ndarray, cos_focus: np.ndarray,
+           lex_focus: np.ndarray, vocab: Vocabulary) -> list[float]:
+    """Of the question, the same for all its candidates: how well anything found matches it, and how
+    much of it the collection never says at all (its words, weighed by rarity, and the names it lacks)."""
+    unknown = 1.0 - _coverage(terms, vocab.df.keys(), vocab)
+    missing = [n for n in q.names if not all(s in vocab.df for s in stems(n))]
+    return [cos.max(), cos_focus.max(), lex_focus.max(), max(h.dense for h in hits), unknown,
+            len(missing) / len(q.names) if q.names else 0.0]
+
+
 def candidates(q: Question, qvec: np.ndarray, fvec: np.ndarray, hits: list[Hit], table: SentenceTable,
                index_of: dict[str, int], vocab: Vocabulary, documents: dict[str, DocumentInfo]) -> list[Candidate]:
     """Every sentence of the passages found, with its feature vector (in FEATURES order); `fvec` embeds
     the question's focus."""
     if not hits:
         return []
-    top_score = max(h.score for h in hits) or 1.0
-    names = [n.lower() for n in q.names]
     terms = focus(q)
-    owners, rows = [], []
-    for rank, h in enumerate(hits):
-        for r in table.rows(index_of[h.chunk.id]):
-            owners.append((rank, h))
-            rows.append(r)
+    owners = [(rank, h, r) for rank, h in enumerate(hits) for r in table.rows(index_of[h.chunk.id])]
+    rows = [r for _, _, r in owners]
     vectors = table.vectors[rows]
     cos, cos_focus = vectors @ qvec, vectors @ fvec
     held = [stems(table.texts[r]) for r in rows]
     lex = np.array([_coverage(q.terms, h, vocab) for h in held])
     lex_focus = np.array([_coverage(terms, h, vocab) for h in held])
-    passage: dict[str, tuple[float, float, float]] = {}
-    for _, h in owners:
-        if h.chunk.id not in passage:
-            info = documents.get(h.chunk.doc)
-            whole = f"{info.title if info else ''} {h.chunk.heading} {h.chunk.text}".lower()
-            passage[h.chunk.id] = (_coverage(q.terms, stems(whole), vocab), _coverage(terms, stems(h.chunk.heading), vocab),
-                                   sum(n in whole for n in names) / len(names) if names else 1.0)
-    # what the collection never says at all: the question's words (weighed by rarity) and the names it lacks
-    unknown = 1.0 - _coverage(terms, vocab.df.keys(), vocab)
-    missing = [n for n in q.names if not all(s in vocab.df for s in stems(n))]
-    asked = [cos.max(), cos_focus.max(), lex_focus.max(), max(h.dense for h in hits), unknown,
-             len(missing) / len(q.names) if q.names else 0.0]
+    passages = _passages(q, terms, hits, vocab, documents)
+    asked = _asked(q, terms, hits, cos, cos_focus, lex_focus, vocab)
+    top_score = max(h.score for h in hits) or 1.0
     out = []
-    for j, ((rank, h), r) in enumerate(zip(owners, rows)):
+    for j, (rank, h, r) in enumerate(owners):
         text = table.texts[r]
         n_words = len(text.split())
         position = int(table.position[r])
@@ -112,7 +122,7 @@ def candidates(q: Question, qvec: np.ndarray, fvec: np.ndarray, hits: list[Hit],
         typed = bool(q.wants and int(table.kinds[r]) & q.wants)
         year_ok = bool(q.years) and (any(int(y) in q.years for y in YEAR.findall(text))
                                      or bool(doc_years(documents.get(h.chunk.doc)) & set(q.years)))
-        lex_passage, lex_heading, named = passage[h.chunk.id]
+        lex_passage, lex_heading, named = passages[h.chunk.id]
         f = np.array([
             cos[j], cos[j] - cos.max(), cos_focus[j], context, h.dense, h.score / top_score, 1.0 / (1 + rank),
             lex[j], lex[j] - lex.max(), lex_focus[j], lex_focus[j] - lex_focus.max(), lex_passage, lex_heading,
