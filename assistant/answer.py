@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.features import FEATURES, Candidate, doc_year, doc_years
+from assistant.features import FEATURES, Candidate, doc_year, of_years
 from assistant.settings import PACKAGE_DATA
 from assistant.types import Citation, DocumentInfo
 from assistant.words import stems
@@ -116,8 +116,8 @@ def per_year(ranked: list[Candidate], model: AnswerModel, years: list[int],
     answered by the most likely sentence of each, oldest first, where each is likely enough."""
     chosen = []
     for year in sorted(years):
-        best = next((c for c in ranked if c.p >= model.abstain and (
-            year in doc_years(documents.get(c.hit.chunk.doc)) or str(year) in c.text) and c not in chosen), None)
+        best = next((c for c in ranked if c.p >= model.abstain and of_years(c.text, documents.get(c.hit.chunk.doc), [year])
+                     and c not in chosen), None)
         if best is not None:
             chosen.append(best)
     return chosen

@@ -34,8 +34,6 @@ class Candidate:
 
     text: str
     hit: Hit
-    row: int  # in the sentence table
-    rank: int  # of its passage in retrieval order
     position: int  # in its passage
     features: np.ndarray
     p: float = 0.0
@@ -53,6 +51,11 @@ def doc_year(info: DocumentInfo | None) -> int | None:
 def doc_years(info: DocumentInfo | None) -> set[int]:
     """The years a document is of: when what it reports happened, and when it was published."""
     return {int(d[:4]) for d in (info.date, info.published) if d[:4].isdigit()} if info else set()
+
+
+def of_years(text: str, info: DocumentInfo | None, years) -> bool:
+    """The sentence names one of the years, or its document is of one."""
+    return any(int(y) in years for y in YEAR.findall(text)) or bool(doc_years(info) & set(years))
 
 
 def focus(q: Question) -> dict[str, float]:
@@ -120,8 +123,7 @@ def candidates(q: Question, qvec: np.ndarray, fvec: np.ndarray, hits: list[Hit],
         # the sentences beside it, as context: an answer often follows the sentence that names the subject
         context = max(cos[k] for k in (j - 1, j + 1) if 0 <= k < len(rows) and owners[k][1] is h) if in_passage > 1 else cos[j]
         typed = bool(q.wants and int(table.kinds[r]) & q.wants)
-        year_ok = bool(q.years) and (any(int(y) in q.years for y in YEAR.findall(text))
-                                     or bool(doc_years(documents.get(h.chunk.doc)) & set(q.years)))
+        year_ok = bool(q.years) and of_years(text, documents.get(h.chunk.doc), q.years)
         lex_passage, lex_heading, named = passages[h.chunk.id]
         f = np.array([
             cos[j], cos[j] - cos.max(), cos_focus[j], context, h.dense, h.score / top_score, 1.0 / (1 + rank),
@@ -130,5 +132,5 @@ def candidates(q: Question, qvec: np.ndarray, fvec: np.ndarray, hits: list[Hit],
             typed, bool(q.wants) and not typed, year_ok, bool(q.years) and not year_ok, named,
             text.rstrip().endswith(":"), q.polar, cos[j] * typed, *asked,
         ], dtype=np.float32)
-        out.append(Candidate(text, h, r, rank, position, f))
+        out.append(Candidate(text, h, position, f))
     return out

@@ -10,7 +10,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from assistant import sentences
+from assistant import packs, sentences
 from assistant.chunking import CHUNKER_VERSION, chunk_document, fit_to_model
 from assistant.embedding import Embedder, content_key
 from assistant.loaders import CATALOGUE_NAME, LoadError, discover, load_document, read_catalogue
@@ -274,10 +274,9 @@ def _parser_signature(chunk_tokens: int, merge_tokens: int, model_max_tokens: in
     if key not in _signatures:
         pkg = Path(__file__).resolve().parent
         h = hashlib.sha256(json.dumps([CHUNKER_VERSION, *key]).encode())
-        code = [*(pkg / "loaders").glob("*.py"), *(pkg / "packs").rglob("*.py"), pkg / "chunking.py", pkg / "types.py",
-                Path(__file__)]
-        for f in sorted(code):
-            h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
+        for f in sorted([*(pkg / "loaders").glob("*.py"), pkg / "chunking.py", pkg / "types.py", Path(__file__)]):
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+        h.update(packs.signature().encode())  # the packs read metadata too
         for dist in ("pymupdf", "python-docx", "trafilatura", "lxml", "tiktoken", "tokenizers", "transformers"):
             try:
                 h.update(f"{dist}={importlib.metadata.version(dist)}".encode())

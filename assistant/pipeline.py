@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import nlp, sentences
-from assistant.answer import AnswerModel, Composed, compose
+from assistant.answer import AnswerModel, compose
 from assistant.conversation import Turn, read, turns_of
 from assistant.embedding import Embedder
 from assistant.features import Candidate, candidates, doc_years, focus_text
@@ -194,15 +194,24 @@ def ask(question: str, history: list[dict] | None = None, collection: str | None
     return final
 
 
+def understand(question: str, history: list[dict], engine: Engine, settings: Settings) -> Question:
+    """The question as meant: misspellings corrected to the collection's words ("abotu care leavers"),
+    read with the conversation's turns."""
+    return read(engine.speller.correct(question), turns_of(clean_history(history, settings)))
+
+
 def evidence(q: Question, engine: Engine, settings: Settings) -> tuple[str, list[Hit], list[Candidate], float]:
     """What the answer is chosen from: the query searched, the passages found, every sentence of the
-    best of them with its signals, and the seconds the search took."""
+    best of them with its signals (none when the question is asked in words the collection never
+    uses: "What is the capital of France?" of inspection reports), and the seconds the search took."""
     t0 = time.perf_counter()
     query = query_of(q, engine.vocab)
     qvec = engine.retriever.embedder.encode_query(query, settings.query_threads)
     hits = search(engine.retriever, q, query, qvec, settings.top_k)
     searched = time.perf_counter() - t0
     asked = focus_text(q)  # the question without the names and years every passage may hold
+    if engine.vocab.says_none_of(content_words(asked)):
+        return query, hits, [], searched
     fvec = engine.retriever.embedder.encode_query(asked, settings.query_threads) if asked and asked != q.text else qvec
     cands = candidates(q, qvec, fvec, hits[: settings.answer_passages], engine.sentences, engine.index_of, engine.vocab,
                        engine.documents)
@@ -216,12 +225,8 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     asked = clean_question(question, settings)
     engine = load_engine(collection, settings, mode)
     t0 = time.perf_counter()
-    text = engine.speller.correct(asked)  # "abotu care leavers": what was meant is searched
-    turns = turns_of(clean_history(history, settings))
-    q = read(text, turns)
+    q = understand(asked, history, engine, settings)
     query, hits, cands, searched = evidence(q, engine, settings)
-    if engine.vocab.says_none_of(content_words(focus_text(q))):  # "What is the capital of France?" of inspection reports
-        cands = []
     composed = compose(cands, engine.model, engine.documents, settings.max_answer_words, settings.max_list_words,
                        settings.max_sentences, q.years)
     t1 = time.perf_counter()

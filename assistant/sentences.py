@@ -32,7 +32,6 @@ def _hash(text: str) -> int:
 @dataclass
 class SentenceTable:
     texts: list[str]
-    chunk: np.ndarray  # chunk index of each sentence
     position: np.ndarray  # its index inside its chunk
     vectors: np.ndarray  # normalised embeddings
     kinds: np.ndarray  # nlp entity bits
@@ -42,16 +41,15 @@ class SentenceTable:
         return range(int(self.starts[chunk_index]), int(self.starts[chunk_index + 1]))
 
 
-def split(chunks: list[Chunk]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    texts, owner, position, starts = [], [], [], [0]
-    for i, c in enumerate(chunks):
+def split(chunks: list[Chunk]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    texts, position, starts = [], [], [0]
+    for c in chunks:
         # a line is a sentence too: a list's items, a table's rows, "Lead inspector: …" under a date line
         parts = [s for line in c.text.splitlines() for s in split_sentences(line)] or [c.text]
         texts += parts
-        owner += [i] * len(parts)
         position += range(len(parts))
         starts.append(len(texts))
-    return texts, np.array(owner, dtype=np.int32), np.array(position, dtype=np.int32), np.array(starts, dtype=np.int64)
+    return texts, np.array(position, dtype=np.int32), np.array(starts, dtype=np.int64)
 
 
 def _key(model_name: str, texts: list[str]) -> str:
@@ -73,13 +71,13 @@ def _previous(path: Path) -> tuple[dict[int, tuple[np.ndarray, int]], str]:
 def build(chunks: list[Chunk], embedder: Embedder, cdir: Path) -> SentenceTable:
     """The collection's sentence table: read from `cdir` when current, else computed (reusing
     whatever sentences the previous table already had) and written atomically."""
-    texts, owner, position, starts = split(chunks)
+    texts, position, starts = split(chunks)
     key = _key(embedder.model_name, texts)
     path = cdir / FILE
     try:
         with np.load(path) as f:
             if str(f["key"]) == key:
-                return SentenceTable(texts, owner, position, f["vectors"].astype(np.float32), f["kinds"], starts)
+                return SentenceTable(texts, position, f["vectors"].astype(np.float32), f["kinds"], starts)
     except (OSError, ValueError, KeyError):
         pass  # missing, stale or damaged: computed below
     known, packs = _previous(path)
@@ -103,4 +101,4 @@ def build(chunks: list[Chunk], embedder: Embedder, cdir: Path) -> SentenceTable:
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only index still answers; the table is computed again next time
-    return SentenceTable(texts, owner, position, vectors, kinds, starts)
+    return SentenceTable(texts, position, vectors, kinds, starts)

@@ -1,5 +1,5 @@
-"""A collection's words: how rare each stem is, which stems each document holds, and the short
-forms it defines, so that a question is weighed and searched in the collection's own terms."""
+"""A collection's words: how rare each stem is, the words it uses, and the short forms it defines,
+so that a question is weighed and searched in the collection's own terms."""
 
 from __future__ import annotations
 
@@ -9,22 +9,18 @@ from collections import Counter
 
 from assistant.abbreviations import find_abbreviations
 from assistant.types import Chunk
-from assistant.words import content_words, stem, stems
+from assistant.words import content_words, stem
 
 
 class Vocabulary:
     def __init__(self, chunks: list[Chunk], titles: dict[str, str]):
         self.df: Counter[str] = Counter()
         self.words: set[str] = set()
-        self.doc_stems: dict[str, set[str]] = {}
         for c in chunks:
             words = content_words(f"{c.heading} {c.text}")
             self.words.update(words)
-            found = {stem(w) for w in words}
-            self.df.update(found)
-            self.doc_stems.setdefault(c.doc, set()).update(found)
-        for doc, title in titles.items():
-            self.doc_stems.setdefault(doc, set()).update(stems(title))
+            self.df.update({stem(w) for w in words})
+        for title in titles.values():
             self.words.update(content_words(title))
         self.n = max(1, len(chunks))
         # "independent reviewing officers (IROs)": either form finds the other

@@ -36,10 +36,9 @@ def _positive(sentence: str, quotes: list[str]) -> bool:
     return any(quote_in(q, sentence) or quote_in(sentence, q) for q in quotes)
 
 
-def gather(names, log=print):
+def gather(names):
     """One record per train question: its collection, whether answerable, candidate features and labels."""
-    from assistant.conversation import read, turns_of
-    from assistant.pipeline import clean_history, evidence
+    from assistant.pipeline import evidence, understand
     from evals.collections import collect
 
     _usable_model()
@@ -47,7 +46,7 @@ def gather(names, log=print):
     for ready, case in collect(names, part="train"):
         engine = ready.engine()
         settings = ready.settings
-        q = read(engine.speller.correct(case.question), turns_of(clean_history(case.history, settings)))
+        q = understand(case.question, case.history, engine, settings)
         _, _, cands, _ = evidence(q, engine, settings)
         x = np.stack([c.features for c in cands]) if cands else np.zeros((0, 0), np.float32)
         y = np.array([_positive(c.text, case.quotes) for c in cands], dtype=bool) if case.answerable else np.zeros(len(cands), bool)

@@ -151,7 +151,7 @@ def failures(result: dict, system: str = "hybrid", limit: int = 25) -> list[str]
     blind_bad = sum(1 for r in rows if r.get("part") == "blind" and not r["correct"])
     rows = [r for r in rows if r.get("part") != "blind"]
     bad = [r for r in rows if not r["correct"]]
-    note = ([f"", f"_{blind_bad} failures of blind questions are not listed (their text is not stored)._"]
+    note = (["", f"_{blind_bad} failures of blind questions are not listed (their text is not stored)._"]
             if blind_bad else [])
     if not bad:
         return note

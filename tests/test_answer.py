@@ -18,7 +18,7 @@ def cand(text, cos, chunk="a.txt#1", position=0):
     f = np.zeros(N, dtype=np.float32)
     f[FEATURES.index("cos")] = cos
     c = Chunk(id=chunk, doc=chunk.split("#")[0], ref="¶" + chunk.split("#")[1], text=text)
-    return Candidate(text, Hit(chunk=c, score=1.0), 0, 0, position, f)
+    return Candidate(text, Hit(chunk=c, score=1.0), position, f)
 
 
 def test_the_packaged_model_loads_and_gives_probabilities():

@@ -1,6 +1,5 @@
 """The general signals of a candidate sentence, computed on real embeddings and entities."""
 
-import numpy as np
 import pytest
 
 from assistant import sentences

@@ -36,6 +36,7 @@ def hooks(hook: str, names=INSTALLED) -> list:
     return [getattr(load(n), hook) for n in names if hasattr(load(n), hook)]
 
 
+@cache
 def signature() -> str:
     """A hash of every pack's code: what a pack recognised is recomputed when it changes."""
     import hashlib
