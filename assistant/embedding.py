@@ -13,7 +13,6 @@ from functools import lru_cache
 import numpy as np
 
 _lock = threading.Lock()
-_threads_lock = threading.Lock()
 
 
 class EmbeddingModelError(RuntimeError):
@@ -73,15 +72,18 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_query(self, text: str, threads: int = 0) -> np.ndarray:
-        if threads <= 0:
-            return self.encode([text])[0]
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+def answer_with_threads(threads: int) -> None:
+    """Torch's threads for a process that answers questions (0: torch's default, every core).
+
+    A question is a few tokens: splitting it across threads costs more than it saves, and a
+    server answers several questions at once, one per core. Set once per process, not per call:
+    torch's thread count is process-wide, and switching it around each call would make concurrent
+    questions wait for one another."""
+    if threads > 0:
         import torch
 
-        with _threads_lock:
-            before = torch.get_num_threads()
-            torch.set_num_threads(threads)
-            try:
-                return self.encode([text])[0]
-            finally:
-                torch.set_num_threads(before)
+        torch.set_num_threads(threads)

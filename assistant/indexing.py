@@ -10,7 +10,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from assistant import packs, sentences
+from assistant import packs, prepared
 from assistant.chunking import CHUNKER_VERSION, chunk_document, fit_to_model
 from assistant.embedding import Embedder, content_key
 from assistant.loaders import CATALOGUE_NAME, LoadError, discover, load_document, read_catalogue
@@ -79,6 +79,8 @@ def is_stale(manifest: dict | None, sources: list[Path], settings: Settings) -> 
     if (manifest.get("merge_tokens") != settings.merge_tokens
             or manifest.get("model_max_tokens") != settings.model_max_tokens):
         return "the chunker settings changed"
+    if manifest.get("prepared") != prepared.signature():
+        return "what answering needs is computed differently now"
     try:
         current = source_fingerprint(sources)
     except LoadError as e:
@@ -133,10 +135,12 @@ def build_collection(
             "documents": len(documents),
             "chunks": len(chunks),
             "dimension": int(vectors.shape[1]) if len(vectors) else embedder.dimension,
+            "prepared": prepared.signature(),
         }
-        write_build(cdir, manifest, chunks, {k: v[0] for k, v in documents.items()}, vectors, keys,
-                    settings.exact_search_limit)
-        sentences.build(chunks, embedder, cdir)  # what answering needs is ready before the first question
+        infos = {k: v[0] for k, v in documents.items()}
+        # what answering needs is computed now, into the build, not on the first question
+        write_build(cdir, manifest, chunks, infos, vectors, keys, settings.exact_search_limit,
+                    prepare=lambda folder, previous: prepared.write(folder, chunks, infos, embedder, previous, progress))
         t3 = time.perf_counter()
         report.seconds = {"load_chunk": t1 - t0, "embed": t2 - t1, "write": t3 - t2, "total": t3 - t0}
         report.documents, report.chunks = len(documents), len(chunks)

@@ -2,15 +2,15 @@
 
 "What staffing problems…?" finds no "staffing" in the reports, which say "staff" and
 "workforce"; "teenagers" finds "adolescents". The embedding model places single words too:
-the collection's words are embedded once (cached beside the index, keyed by the word list and
-the model), and a question word the collection lacks is matched to its nearest neighbours.
+the collection's words are embedded when it is indexed (kept in its build, a re-index embeds
+only words it has not seen), and a question word the collection lacks is matched to its nearest
+neighbours.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,58 +18,62 @@ import numpy as np
 from assistant.embedding import Embedder
 
 WORD = re.compile(r"[a-z][a-z'-]{2,}")
+FILE = "words.npz"
 
 
 class WordNeighbours:
-    """`fit(words)` once, then `search(word)`: the collection's words nearest to it."""
+    """`fit(words)` once (or `load`), then `search(words)`: the collection's words nearest to each."""
 
-    def __init__(self, embedder: Embedder, cache_dir: Path | None = None, per_word: int = 2, floor: float = 0.7,
-                 threads: int = 1):
+    def __init__(self, embedder: Embedder, per_word: int = 2, floor: float = 0.7):
         self.embedder = embedder
-        self.threads = threads  # like a question: a word or two, on one thread
-        self.cache_dir = cache_dir
         self.per_word = per_word
         self.floor = floor
+        self.words: list[str] = []
+        self.vectors = np.zeros((0, 1), dtype=np.float32)
         self._found: dict[str, list[tuple[str, float]]] = {}
+        self._lock = threading.Lock()  # the answers found so far are shared by concurrent questions
 
-    def fit(self, words) -> "WordNeighbours":
+    def fit(self, words, reuse: Path | None = None, progress: bool = False) -> "WordNeighbours":
+        """Embed the collection's words, taking those a previous build (the folder `reuse`) already embedded."""
         self.words = sorted({w for w in words if WORD.fullmatch(w)})
-        self.vectors = self._cached() if self.words else np.zeros((0, 1), dtype=np.float32)
+        known = _read(reuse / FILE) if reuse is not None else {}
+        todo = [w for w in self.words if w not in known]
+        new = dict(zip(todo, self.embedder.encode(todo, progress))) if todo else {}
+        dim = self.embedder.dimension
+        self.vectors = (np.stack([new[w] if w in new else known[w] for w in self.words]) if self.words
+                        else np.zeros((0, dim))).astype(np.float32)
         return self
 
-    def _cached(self) -> np.ndarray:
-        key = hashlib.sha256("\n".join([self.embedder.model_name, *self.words]).encode("utf-8")).hexdigest()[:24]
-        path = self.cache_dir / f"{key}.npy" if self.cache_dir else None
-        if path is not None and path.exists():
-            try:
-                vectors = np.load(path)
-                if vectors.shape[0] == len(self.words):
-                    return vectors
-            except (OSError, ValueError):
-                pass  # damaged: embedded again below
-        vectors = self.embedder.encode(self.words)
-        if path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                with open(tmp, "wb") as f:
-                    np.save(f, vectors)
-                os.replace(tmp, path)
-                for old in path.parent.glob("*.npy"):
-                    if old != path:
-                        old.unlink(missing_ok=True)
-            except OSError:
-                pass  # a read-only index still answers; the words are embedded again next time
-        return vectors
+    def save(self, folder: Path) -> None:
+        with open(folder / FILE, "wb") as f:
+            np.savez(f, words=np.array(self.words, dtype=str), vectors=self.vectors)
+
+    def load(self, folder: Path) -> "WordNeighbours":
+        with np.load(folder / FILE) as f:
+            self.words, self.vectors = [str(w) for w in f["words"]], f["vectors"]
+        return self
 
     def search(self, words: list[str]) -> dict[str, list[tuple[str, float]]]:
         """For each word, up to `per_word` collection words at cosine >= `floor`."""
-        todo = [w for w in dict.fromkeys(words) if w not in self._found]
-        if len(self._found) > 10_000:
-            self._found.clear()  # a long-running server meets many words: keep the memory flat
+        with self._lock:
+            todo = [w for w in dict.fromkeys(words) if w not in self._found]
+        found = {}
         if todo and len(self.words):
-            sims = np.stack([self.embedder.encode_query(w, self.threads) for w in todo]) @ self.vectors.T
+            sims = self.embedder.encode(todo) @ self.vectors.T
             for w, row in zip(todo, sims):
                 top = np.argsort(-row)[: self.per_word]
-                self._found[w] = [(self.words[i], float(row[i])) for i in top if row[i] >= self.floor]
-        return {w: self._found.get(w, []) for w in words}
+                found[w] = [(self.words[i], float(row[i])) for i in top if row[i] >= self.floor]
+        with self._lock:
+            if len(self._found) > 10_000:
+                self._found.clear()  # a long-running server meets many words: keep the memory flat
+            self._found.update(found)
+            return {w: found.get(w, self._found.get(w, [])) for w in words}
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    """The words a previous build embedded, by word (none when it has no readable file)."""
+    try:
+        with np.load(path) as f:
+            return dict(zip((str(w) for w in f["words"]), f["vectors"]))
+    except (OSError, ValueError, KeyError):
+        return {}

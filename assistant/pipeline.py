@@ -10,15 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import nlp, sentences
+from assistant import nlp, prepared, sentences
 from assistant.answer import AnswerModel, compose
 from assistant.conversation import Turn, read, turns_of
-from assistant.embedding import Embedder
+from assistant.embedding import Embedder, answer_with_threads
 from assistant.features import Candidate, candidates, doc_years, focus_text
 from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
 from assistant.llm import client_from_settings
-from assistant.neighbours import WordNeighbours
 from assistant.questions import Question
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
@@ -53,6 +52,7 @@ class Engine:
 
 _engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()
+_loading: dict[tuple, threading.Lock] = {}
 
 
 def sources_of(collection: str, settings: Settings) -> list[Path]:
@@ -76,42 +76,59 @@ def _log(message: str) -> None:
 
 def load_engine(collection: str | None = None, settings: Settings | None = None, mode: str = "hybrid",
                 log=_log) -> Engine:
-    """Load a collection, building or rebuilding its index when missing, stale or damaged."""
+    """Load a collection, building or rebuilding its index when missing, stale or damaged.
+
+    Loaded once per process and shared, read-only, by every question. Each collection loads under
+    its own lock: questions to a loaded collection never wait for another one to load."""
     settings = settings or load_settings()
     collection = collection or DEFAULT_COLLECTION
     key = (collection, settings, mode)
     with _engines_lock:
         if key in _engines:
             return _engines[key]
-        embedder = Embedder(settings.model, settings.embed_batch_size)
-        cdir = collection_dir(settings.index_dir, collection)
-        sources = sources_of(collection, settings)
-        try:
-            reason, verb = is_stale(read_manifest(cdir), sources, settings), "Indexing"
-        except IndexProblem as problem:
-            reason, verb = str(problem), "Rebuilding"
-        if reason:
-            log(f"{verb} collection {collection!r}: {reason}.")
-            build_collection(collection, sources, settings, embedder, force=verb == "Rebuilding")
-        try:
-            stored = load_build(cdir, collection, settings.model, embedder.dimension)
-        except IndexProblem as problem:
-            log(f"Rebuilding collection {collection!r}: {problem}.")
-            build_collection(collection, sources, settings, embedder, force=True)
-            stored = load_build(cdir, collection, settings.model, embedder.dimension)
-        retriever = HybridRetriever(embedder, mode, settings.candidates, settings.rrf_k,
-                                    settings.duplicate_overlap, settings.query_threads, settings.fusion).fit(stored)
-        titles = {d: info.title for d, info in stored.documents.items()}
-        vocab = Vocabulary(stored.chunks, titles)
-        if settings.neighbours_per_word > 0:
-            vocab.neighbours = WordNeighbours(embedder, cdir / "words", settings.neighbours_per_word, settings.neighbour_floor,
-                                              settings.query_threads).fit(vocab.words)
-        table = sentences.build(stored.chunks, embedder, cdir)
-        nlp.pipeline()  # loaded with the collection, not on the first question
-        engine = Engine(collection, retriever, vocab, settings, Speller().fit(vocab.words), table,
-                        {c.id: i for i, c in enumerate(stored.chunks)}, AnswerModel.load())
-        _engines[key] = engine
+        loading = _loading.setdefault(key, threading.Lock())
+    with loading:
+        with _engines_lock:
+            if key in _engines:  # loaded by the question this one waited for
+                return _engines[key]
+        engine = _load(collection, settings, mode, log)
+        with _engines_lock:
+            _engines[key] = engine
         return engine
+
+
+def is_loaded(collection: str | None = None, settings: Settings | None = None, mode: str = "hybrid") -> bool:
+    """Whether a question to this collection is answered without loading it first."""
+    with _engines_lock:
+        return (collection or DEFAULT_COLLECTION, settings or load_settings(), mode) in _engines
+
+
+def _load(collection: str, settings: Settings, mode: str, log) -> Engine:
+    answer_with_threads(settings.query_threads)
+    embedder = Embedder(settings.model, settings.embed_batch_size)
+    cdir = collection_dir(settings.index_dir, collection)
+    sources = sources_of(collection, settings)
+    try:
+        reason, verb = is_stale(read_manifest(cdir), sources, settings), "Indexing"
+    except IndexProblem as problem:
+        reason, verb = str(problem), "Rebuilding"
+    if reason:
+        log(f"{verb} collection {collection!r}: {reason}.")
+        build_collection(collection, sources, settings, embedder, force=verb == "Rebuilding")
+    try:
+        stored = load_build(cdir, collection, settings.model, embedder.dimension)
+    except IndexProblem as problem:
+        log(f"Rebuilding collection {collection!r}: {problem}.")
+        build_collection(collection, sources, settings, embedder, force=True)
+        stored = load_build(cdir, collection, settings.model, embedder.dimension)
+    # read, never computed: a build from another version of `prepared` was stale above
+    ready = prepared.load(stored.path, stored.chunks, embedder, settings.neighbours_per_word, settings.neighbour_floor)
+    stored.extra["lexical"] = ready.lexical
+    retriever = HybridRetriever(embedder, mode, settings.candidates, settings.rrf_k,
+                                settings.duplicate_overlap, settings.fusion).fit(stored)
+    nlp.pipeline()  # loaded with the collection, not on the first question
+    return Engine(collection, retriever, ready.vocab, settings, Speller().fit(ready.vocab.words), ready.sentences,
+                  {c.id: i for i, c in enumerate(stored.chunks)}, AnswerModel.load())
 
 
 def forget_engines() -> None:
@@ -206,13 +223,13 @@ def evidence(q: Question, engine: Engine, settings: Settings) -> tuple[str, list
     uses: "What is the capital of France?" of inspection reports), and the seconds the search took."""
     t0 = time.perf_counter()
     query = query_of(q, engine.vocab)
-    qvec = engine.retriever.embedder.encode_query(query, settings.query_threads)
+    qvec = engine.retriever.embedder.encode_query(query)
     hits = search(engine.retriever, q, query, qvec, settings.top_k)
     searched = time.perf_counter() - t0
     asked = focus_text(q)  # the question without the names and years every passage may hold
     if engine.vocab.says_none_of(content_words(asked)):
         return query, hits, [], searched
-    fvec = engine.retriever.embedder.encode_query(asked, settings.query_threads) if asked and asked != q.text else qvec
+    fvec = engine.retriever.embedder.encode_query(asked) if asked and asked != q.text else qvec
     cands = candidates(q, qvec, fvec, hits[: settings.answer_passages], engine.sentences, engine.index_of, engine.vocab,
                        engine.documents)
     return query, hits, cands, searched

@@ -6,6 +6,7 @@ Every retriever has the same two verbs: `fit(index)` once, `search(query, k)` pe
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +25,11 @@ def _tokenizer():
     return Tokenizer(stemmer=snowball, stopwords="en")
 
 
+def lexical_texts(chunks: list[Chunk], documents: dict[str, DocumentInfo]) -> list[str]:
+    """What BM25 indexes of each passage: its text with its document's title and its heading."""
+    return [c.embedding_text(documents[c.doc].title if c.doc in documents else "") for c in chunks]
+
+
 class LexicalRetriever:
     """BM25 (bm25s) over each chunk's text with its title and heading."""
 
@@ -31,10 +37,26 @@ class LexicalRetriever:
         import bm25s
 
         self.tokenizer = _tokenizer()
-        ids = self.tokenizer.tokenize(texts, show_progress=False)
+        # as ids with the tokenizer's vocabulary (words as keys), so that the index can be saved
+        tokens = self.tokenizer.tokenize(texts, return_as="tuple", show_progress=False)
         self.bm25 = bm25s.BM25()
-        self.bm25.index(ids, show_progress=False)
+        self.bm25.index(tokens, show_progress=False)
         self.size = len(texts)
+        return self
+
+    def save(self, folder: Path) -> None:
+        self.tokenizer.save_vocab(str(folder))
+        self.bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalRetriever":
+        import bm25s
+
+        self = cls()
+        self.tokenizer = _tokenizer()
+        self.tokenizer.load_vocab(str(folder))
+        self.bm25 = bm25s.BM25.load(str(folder), show_progress=False)
+        self.size = int(self.bm25.scores["num_docs"])
         return self
 
     def scores(self, query: str) -> np.ndarray:
@@ -99,7 +121,7 @@ class HybridRetriever:
     """mode: "hybrid" (default), "dense" or "bm25" — the last two are the eval baselines."""
 
     def __init__(self, embedder: Embedder, mode: str = "hybrid", candidates: int = 40, rrf_k: int = 60,
-                 duplicate_overlap: float = 0.8, query_threads: int = 0, fusion: str = "minmax"):
+                 duplicate_overlap: float = 0.8, fusion: str = "minmax"):
         if mode not in {"hybrid", "dense", "bm25"}:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         if fusion not in {"minmax", "rrf"}:
@@ -110,7 +132,6 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.duplicate_overlap = duplicate_overlap
-        self.query_threads = query_threads
 
     def fit(self, index: StoredIndex) -> "HybridRetriever":
         self.index = index
@@ -119,23 +140,18 @@ class HybridRetriever:
         self.vectors = index.vectors
         lexical = index.extra.get("lexical")
         if lexical is None:
-            texts = [c.embedding_text(self._title(c.doc)) for c in self.chunks]
-            lexical = index.extra["lexical"] = LexicalRetriever().fit(texts)
+            lexical = index.extra["lexical"] = LexicalRetriever().fit(lexical_texts(self.chunks, self.documents))
         self.lexical = lexical
         self.dense = DenseRetriever().fit(index)
         self._shingle_cache: dict[int, frozenset] = {}
         return self
-
-    def _title(self, doc: str) -> str:
-        info = self.documents.get(doc)
-        return info.title if info else ""
 
     def search(self, query: str, k: int = 8, qvec: np.ndarray | None = None, docs: set[str] | None = None) -> list[Hit]:
         """The k best passages for `query`; with `docs`, only passages of those documents."""
         if not self.chunks:
             return []
         if qvec is None:
-            qvec = self.embedder.encode_query(query, self.query_threads)
+            qvec = self.embedder.encode_query(query)
         if docs is None:
             dense = self.dense.search(qvec, self.candidates) if self.mode != "bm25" else []
             lexical = self.lexical.search(query, self.candidates) if self.mode != "dense" else []

@@ -68,37 +68,44 @@ def _previous(path: Path) -> tuple[dict[int, tuple[np.ndarray, int]], str]:
         return {}, ""
 
 
-def build(chunks: list[Chunk], embedder: Embedder, cdir: Path) -> SentenceTable:
-    """The collection's sentence table: read from `cdir` when current, else computed (reusing
-    whatever sentences the previous table already had) and written atomically."""
+def load(chunks: list[Chunk], model_name: str, folder: Path) -> SentenceTable | None:
+    """The table kept in `folder` for these chunks, or None when it is missing, stale or damaged."""
     texts, position, starts = split(chunks)
-    key = _key(embedder.model_name, texts)
-    path = cdir / FILE
     try:
-        with np.load(path) as f:
-            if str(f["key"]) == key:
+        with np.load(folder / FILE) as f:
+            if str(f["key"]) == _key(model_name, texts):
                 return SentenceTable(texts, position, f["vectors"].astype(np.float32), f["kinds"], starts)
     except (OSError, ValueError, KeyError):
-        pass  # missing, stale or damaged: computed below
-    known, packs = _previous(path)
+        pass
+    return None
+
+
+def build(chunks: list[Chunk], embedder: Embedder, folder: Path, reuse: Path | None = None,
+          progress: bool = False) -> SentenceTable:
+    """The collection's sentence table: read from `folder` when current, else computed (reusing
+    whatever sentences the table in `reuse`, or the one in `folder`, already had) and written atomically."""
+    table = load(chunks, embedder.model_name, folder)
+    if table is not None:
+        return table
+    texts, position, starts = split(chunks)
+    key = _key(embedder.model_name, texts)
+    path = folder / FILE
+    known, packs = _previous((reuse if reuse is not None else folder) / FILE)
     hashes = np.array([_hash(t) for t in texts], dtype=np.int64)
     unseen = {int(h) for h in hashes} - set(known)
     embed = sorted({i for i, h in enumerate(hashes) if int(h) in unseen}, key=lambda i: texts[i])
     # changed packs recognise other kinds: every sentence's kinds are read again, its embedding kept
     tag = embed if packs == signature() else list(range(len(texts)))
-    vectors_of = dict(zip(embed, embedder.encode([texts[i] for i in embed]))) if embed else {}
+    vectors_of = dict(zip(embed, embedder.encode([texts[i] for i in embed], progress))) if embed else {}
     kinds_of = dict(zip(tag, nlp.kinds([texts[i] for i in tag]))) if tag else {}
     rows = [(vectors_of[i] if i in vectors_of else known[int(h)][0], kinds_of[i] if i in kinds_of else known[int(h)][1])
             for i, h in enumerate(hashes)]
     vectors = (np.stack([v for v, _ in rows]) if rows else np.zeros((0, embedder.dimension))).astype(np.float32)
     vectors = vectors.astype(np.float16).astype(np.float32)  # as stored: a loaded table scores the same
     kinds = np.array([k for _, k in rows], dtype=np.uint8)
-    try:
-        tmp = path.with_name(f".{FILE}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            np.savez(f, key=np.array(key), packs=np.array(signature()), hashes=hashes, vectors=vectors.astype(np.float16),
-                     kinds=kinds)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only index still answers; the table is computed again next time
+    tmp = path.with_name(f".{FILE}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, key=np.array(key), packs=np.array(signature()), hashes=hashes, vectors=vectors.astype(np.float16),
+                 kinds=kinds)
+    os.replace(tmp, path)
     return SentenceTable(texts, position, vectors, kinds, starts)

@@ -43,8 +43,11 @@ class Settings:
     model: str = field(default_factory=_default_model)
     embed_batch_size: int = 64
     # A question is a few tokens: splitting it across threads costs more than it saves,
-    # most of all on a busy machine. Batches (indexing) use every core.
+    # most of all on a busy machine. A process that answers sets torch to this many threads
+    # (embedding.answer_with_threads); `python -m assistant index` keeps every core.
     query_threads: int = 1
+    # Questions the browser app answers at once (0: one per core); more only queue for the CPU
+    workers: int = 0
 
     # Chunking (tokens counted with tiktoken cl100k_base; the model's own
     # tokenizer has the final word on the 256 word-piece limit)

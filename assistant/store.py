@@ -4,6 +4,7 @@ Layout under index/<collection>/:
     collection.json     the collection's source folders (survives a corrupt build)
     CURRENT             name of the build that serves queries, swapped atomically
     builds/<id>/        manifest.json, chunks.jsonl, vectors.npy, keys.json, index.faiss
+                        and what answering needs besides (assistant/prepared.py), all checksummed
     .lock               held while building, so two indexers cannot interleave
 
 A build is written into a fresh folder and published by replacing CURRENT, so a
@@ -163,15 +164,21 @@ def write_build(
     vectors: np.ndarray,
     keys: list[str],
     exact_limit: int,
+    prepare=None,
 ) -> Path:
-    """Write a complete build beside the current one, then publish it atomically."""
+    """Write a complete build beside the current one, then publish it atomically.
+
+    `prepare(folder, previous)` writes what answering needs besides the index into the build
+    (`previous` is the build it replaces, or None) and returns the files it wrote: they are
+    checksummed and published with the rest."""
     builds = cdir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     tmp = builds / f".{build_id}.tmp"
     tmp.mkdir()
     try:
-        final = _write_and_publish(cdir, builds, tmp, build_id, manifest, chunks, documents, vectors, keys, exact_limit)
+        final = _write_and_publish(cdir, builds, tmp, build_id, manifest, chunks, documents, vectors, keys, exact_limit,
+                                   prepare)
     except BaseException:
         # A failed build (disk full, a bug) leaves no half-written folder behind; a SIGKILL can't
         # get here, and its leftover .tmp folder is removed by the next publish.
@@ -180,7 +187,8 @@ def write_build(
     return final
 
 
-def _write_and_publish(cdir, builds, tmp, build_id, manifest, chunks, documents, vectors, keys, exact_limit) -> Path:
+def _write_and_publish(cdir, builds, tmp, build_id, manifest, chunks, documents, vectors, keys, exact_limit,
+                       prepare) -> Path:
     import faiss
 
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
@@ -193,7 +201,8 @@ def _write_and_publish(cdir, builds, tmp, build_id, manifest, chunks, documents,
     (tmp / "keys.json").write_text(json.dumps(keys), encoding="utf-8")
     index = make_faiss(vectors, exact_limit)
     faiss.write_index(index, str(tmp / "index.faiss"))
-    files = list(INDEX_FILES)
+    previous = current_build(cdir)
+    files = list(INDEX_FILES) + (prepare(tmp, previous) if prepare else [])
     manifest = {
         **manifest,
         "manifest_version": MANIFEST_VERSION,
@@ -207,7 +216,6 @@ def _write_and_publish(cdir, builds, tmp, build_id, manifest, chunks, documents,
             os.fsync(f.fileno())
     _fsync_dir(tmp)
     final = builds / build_id
-    previous = current_build(cdir)
     os.replace(tmp, final)
     _fsync_dir(builds)  # the folder's new name is on disk before CURRENT names it
     atomic_write_text(cdir / "CURRENT", build_id)
@@ -273,6 +281,12 @@ def _verify_files(build: Path, manifest: dict, names=INDEX_FILES) -> None:
             raise IndexProblem(f"index file {path} is corrupt or truncated (checksum mismatch)")
 
 
+def _files_of(manifest: dict) -> list[str]:
+    """Every file of a build: the index's own, and whatever else the manifest checksums."""
+    checksums = manifest.get("checksums") if isinstance(manifest.get("checksums"), dict) else {}
+    return list(dict.fromkeys([*INDEX_FILES, *checksums]))
+
+
 def load_build(cdir: Path, collection: str, model: str, dimension: int) -> StoredIndex:
     """Load and verify the current build; raise IndexProblem instead of serving wrong results."""
     import faiss
@@ -285,7 +299,7 @@ def load_build(cdir: Path, collection: str, model: str, dimension: int) -> Store
     manifest = _manifest_of(build)
     if manifest.get("model") != model:
         raise IndexProblem(f"index of {collection!r} was built with model {manifest.get('model')!r}, not {model!r}")
-    _verify_files(build, manifest)
+    _verify_files(build, manifest, _files_of(manifest))
     try:
         chunks = [Chunk.from_dict(json.loads(line)) for line in (build / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
         docs = json.loads((build / "documents.json").read_text(encoding="utf-8"))

@@ -13,19 +13,32 @@ from assistant.words import content_words, stem
 
 
 class Vocabulary:
-    def __init__(self, chunks: list[Chunk], titles: dict[str, str]):
-        self.df: Counter[str] = Counter()
-        self.words: set[str] = set()
-        for c in chunks:
-            words = content_words(f"{c.heading} {c.text}")
-            self.words.update(words)
-            self.df.update({stem(w) for w in words})
-        for title in titles.values():
-            self.words.update(content_words(title))
-        self.n = max(1, len(chunks))
-        # "independent reviewing officers (IROs)": either form finds the other
-        self.short_forms = find_abbreviations(c.text for c in chunks)
+    def __init__(self, df: dict[str, int], words, n: int, short_forms: dict[str, str]):
+        self.df = Counter(df)
+        self.words = set(words)
+        self.n = max(1, n)
+        self.short_forms = short_forms
         self.neighbours = None  # WordNeighbours, when enabled
+
+    @classmethod
+    def of(cls, chunks: list[Chunk], titles: dict[str, str]) -> "Vocabulary":
+        df: Counter[str] = Counter()
+        words: set[str] = set()
+        for c in chunks:
+            found = content_words(f"{c.heading} {c.text}")
+            words.update(found)
+            df.update({stem(w) for w in found})
+        for title in titles.values():
+            words.update(content_words(title))
+        # "independent reviewing officers (IROs)": either form finds the other
+        return cls(df, words, len(chunks), find_abbreviations(c.text for c in chunks))
+
+    def to_dict(self) -> dict:
+        return {"df": dict(self.df), "words": sorted(self.words), "n": self.n, "short_forms": self.short_forms}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Vocabulary":
+        return cls(data["df"], data["words"], data["n"], data["short_forms"])
 
     def idf(self, term_stem: str) -> float:
         return math.log(1 + self.n / (1 + self.df.get(term_stem, 0)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -349,13 +350,15 @@ def respond(question, state, collection):
     if not question.strip():
         yield outs(q=question, status=status_html("Type a question first — or click one of the example questions.", "warn"))
         return
-    from assistant.pipeline import UnknownCollection, ask_stream
+    from assistant.pipeline import UnknownCollection, ask_stream, is_loaded
 
     history = history_of(state)
     turn = {"question": " ".join(question.split())[:2000], "answer": None, "error": None}
     state = {"turns": [*state["turns"], turn]}
     k = len(state["turns"]) - 1
-    yield outs(sources=gr.update(choices=[], value=None), viewer=VIEWER_HINT)
+    opening = "" if is_loaded(collection or None) else status_html(
+        "Opening this collection: its first question takes a few seconds more.", "info")
+    yield outs(status=opening, sources=gr.update(choices=[], value=None), viewer=VIEWER_HINT)
     streamed = False  # a language model's verified sentences arrive as it writes them
     try:
         for item in ask_stream(question, history=history, collection=collection or None):
@@ -418,8 +421,10 @@ def refresh_collections(current):
     return gr.update(choices=choices, value=current if current in values else DEFAULT_COLLECTION)
 
 
-def upload(files, target):
-    """Validate and save the chosen files into a collection, then index it."""
+def upload(files, target, progress=gr.Progress(track_tqdm=True)):
+    """Validate and save the chosen files into a collection, then index it. Yields (status, picker,
+    files): what is happening while it indexes (with Gradio's bar following the indexer's own), then
+    what was added."""
     from assistant.indexing import IndexBusy, build_collection
     from assistant.embedding import Embedder
     from assistant.pipeline import UnknownCollection, forget_engines, sources_of
@@ -428,29 +433,38 @@ def upload(files, target):
     settings = load_settings()
     keep = gr.update()
     if not files:
-        return status_html("Choose one or more files first.", "warn"), keep, keep
+        yield status_html("Choose one or more files first.", "warn"), keep, keep
+        return
     try:
         name = check_collection_name(target or "")
     except UploadRejected as e:
-        return status_html(f"Collection name: {e}.", "warn"), keep, keep
+        yield status_html(f"Collection name: {e}.", "warn"), keep, keep
+        return
     files = files if isinstance(files, list) else [files]
     result = save_uploads(settings.uploads_dir, name, [(Path(str(f)).name, str(f)) for f in files],
                           settings.max_upload_bytes)
     lines = [f"Not added: {n} — {reason}." for n, reason in result.rejected]
     if result.saved:
+        yield (status_html(f"Indexing {len(result.saved)} file{'s' if len(result.saved) > 1 else ''} into '{name}': "
+                           "reading, then embedding every passage and sentence. Large PDFs take a minute or more.",
+                           "info"), keep, keep)
         try:
             try:
                 sources = sources_of(name, settings)
             except UnknownCollection:
                 sources = [settings.uploads_dir / name]
             forget_engines()
-            report = build_collection(name, sources, settings, Embedder(settings.model, settings.embed_batch_size))
+            report = build_collection(name, sources, settings, Embedder(settings.model, settings.embed_batch_size),
+                                      progress=True)
             forget_engines()
         except IndexBusy:
-            return status_html("The collection is being indexed by someone else; try again in a minute.", "warn"), keep, keep
+            yield status_html("The collection is being indexed by someone else; try again in a minute.", "warn"), keep, keep
+            return
         except Exception as e:
             log.exception("indexing uploads failed")
-            return status_html(f"The files were saved but could not be indexed ({e.__class__.__name__}).", "error"), keep, keep
+            yield (status_html(f"The files were saved but could not be indexed ({e.__class__.__name__}).", "error"),
+                   keep, keep)
+            return
         failed = {Path(f).name: reason for f, reason in report.failed}
         for p in result.saved:  # a file the loaders cannot read is removed, not kept failing
             if p.name in failed:
@@ -464,7 +478,7 @@ def upload(files, target):
     choices = collection_choices(settings)
     picker = gr.update(choices=choices, value=name) if added else gr.update(choices=choices)
     status = "".join(status_html(ln, "ok" if ln.startswith("Added") else "warn") for ln in lines)
-    return status, picker, None
+    yield status, picker, None
 
 
 def _client_error(message: str) -> gr.Error:
@@ -674,6 +688,7 @@ def warm_up(settings: Settings | None = None) -> threading.Thread:
 
 def launch(demo: gr.Blocks, port: int, settings: Settings | None = None, **kwargs):
     settings = settings or load_settings()
-    return demo.queue(default_concurrency_limit=1).launch(
+    # several questions at once, one per core (each runs torch on one thread: Settings.query_threads)
+    return demo.queue(default_concurrency_limit=settings.workers or os.cpu_count() or 1).launch(
         server_name="127.0.0.1", server_port=port, css=CSS, js=JS, theme=gr.themes.Soft(),
         max_file_size=settings.max_upload_bytes, footer_links=["api"], show_error=False, **kwargs)

@@ -337,3 +337,34 @@ def test_viewer_escapes_the_document_and_highlights_the_cited_paragraph(tmp_path
     assert "<mark>The Zorblat council was rated Outstanding by the inspectors in 2031 &lt;script&gt;" in out
     assert "&lt;img src=x onerror=alert(2)&gt;" in out
     assert out.count("<mark>") == 1
+
+
+def test_an_upload_says_it_is_indexing_before_it_says_what_was_added(tmp_path, monkeypatch):
+    from assistant.web import upload
+
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_UPLOADS_DIR", str(tmp_path / "uploads"))
+    doc = tmp_path / "zorblat-report.txt"
+    doc.write_text(INJECTED, encoding="utf-8")
+    steps = [status for status, _, _ in upload([str(doc)], "progress")]
+    assert len(steps) == 2
+    assert "Indexing 1 file into &#x27;progress&#x27;" in steps[0] and "status-info" in steps[0]
+    assert "Added to &#x27;progress&#x27;: zorblat-report.txt" in steps[1]
+
+
+def test_the_first_question_to_a_collection_says_it_is_opening_it(tmp_path, monkeypatch):
+    from assistant.pipeline import is_loaded
+    from assistant.web import PENDING_HTML, respond, upload
+
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_UPLOADS_DIR", str(tmp_path / "uploads"))
+    doc = tmp_path / "zorblat-report.txt"
+    doc.write_text(INJECTED, encoding="utf-8")
+    list(upload([str(doc)], "opening"))
+    assert not is_loaded("opening")
+    first, *rest = respond("How many libraries does Zorblat have?", None, "opening")
+    chat, _, _, status, _, _ = first
+    assert chat[-1]["content"] == PENDING_HTML and "Opening this collection" in status
+    assert "40 libraries" in rest[-1][0][-1]["content"] and rest[-1][3] == ""
+    again = next(respond("How many libraries does Zorblat have?", None, "opening"))
+    assert again[3] == ""  # loaded now: no word about opening it

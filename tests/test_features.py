@@ -23,7 +23,7 @@ CHUNKS = [
 def setup(tmp_path_factory):
     embedder = Embedder(load_settings().model)
     table = sentences.build(CHUNKS, embedder, tmp_path_factory.mktemp("s"))
-    return embedder, table, Vocabulary(CHUNKS, {d: i.title for d, i in DOCS.items()})
+    return embedder, table, Vocabulary.of(CHUNKS, {d: i.title for d, i in DOCS.items()})
 
 
 def features_of(setup, question):

@@ -17,32 +17,37 @@ def embedder():
     return Embedder(load_settings().model)
 
 
-def test_nearest_words_in_meaning(tmp_path):
-    near = WordNeighbours(embedder(), tmp_path).fit(WORDS).search(["teenagers", "staffing", "zzzz"])
+def test_nearest_words_in_meaning():
+    near = WordNeighbours(embedder()).fit(WORDS).search(["teenagers", "staffing", "zzzz"])
     assert near["teenagers"][0][0] == "adolescents"
     assert "staff" in [w for w, _ in near["staffing"]]
     assert near["zzzz"] == [] or near["zzzz"][0][1] >= 0.7  # nothing below the floor
 
 
-def test_words_are_embedded_once_and_a_damaged_cache_is_redone(tmp_path):
-    first = WordNeighbours(embedder(), tmp_path).fit(WORDS)
-    [cached] = list(tmp_path.glob("*.npy"))
-    assert np.allclose(np.load(cached), first.vectors)
-    cached.write_bytes(b"not numpy")
-    again = WordNeighbours(embedder(), tmp_path).fit(WORDS)
-    assert np.allclose(again.vectors, first.vectors) and np.load(cached).shape == first.vectors.shape
-    # another word list is another cache entry; the old one goes
-    WordNeighbours(embedder(), tmp_path).fit(WORDS + ["cabinet"])
-    assert len(list(tmp_path.glob("*.npy"))) == 1
+def test_words_are_saved_and_a_new_word_list_embeds_only_its_new_words(tmp_path):
+    first = WordNeighbours(embedder()).fit(WORDS)
+    first.save(tmp_path)
+    loaded = WordNeighbours(embedder()).load(tmp_path)
+    assert loaded.words == first.words and np.array_equal(loaded.vectors, first.vectors)
+    calls = []
+
+    class Counting(Embedder):
+        def encode(self, texts, progress=False):
+            calls.append(list(texts))
+            return super().encode(texts, progress)
+
+    more = WordNeighbours(Counting(load_settings().model)).fit(WORDS + ["cabinet"], reuse=tmp_path)
+    assert calls == [["cabinet"]]
+    assert np.allclose(more.vectors[more.words.index("staff")], first.vectors[first.words.index("staff")])
 
 
-def test_a_question_word_the_collection_never_uses_is_searched_as_its_nearest_words(tmp_path):
+def test_a_question_word_the_collection_never_uses_is_searched_as_its_nearest_words():
     texts = ["Inspectors found practice with adolescents at risk of exploitation highly variable.",
              "The council approved its budget for parks."] + [f"Filler sentence {i} about weather." for i in range(20)]
     chunks = [Chunk(id=f"r.txt#{i}", doc="r.txt", ref=f"¶{i}", text=t) for i, t in enumerate(texts)]
-    vocab = Vocabulary(chunks, {"r.txt": "Report"})
+    vocab = Vocabulary.of(chunks, {"r.txt": "Report"})
     q = analyse("What did inspectors say about teenagers?")
     assert query_of(q, vocab) == q.text  # no neighbours until they are fitted
-    vocab.neighbours = WordNeighbours(embedder(), tmp_path).fit(vocab.words)
+    vocab.neighbours = WordNeighbours(embedder()).fit(vocab.words)
     assert "adolescents" in query_of(q, vocab).split()
     assert vocab.neighbours_of_unknown(["inspectors"]) == set()  # a word it uses is searched as it is

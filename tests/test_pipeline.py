@@ -89,3 +89,15 @@ def test_generative_mode_over_loopback_http(settings):
         assert "Christine Kennet" in a.answer and a.citations[0].doc == CABINET
         sent = server.requests[0].messages
         assert any("<passage" in m["content"] for m in sent)
+
+
+def test_questions_asked_at_once_from_several_threads_get_the_answers_asked_one_by_one(settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    asked = [q for q, *_ in CASES] + ["What did inspectors say about care leavers?", "What is the capital of France?"]
+    one_by_one = [ask(q, settings=settings) for q in asked]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        at_once = list(pool.map(lambda q: ask(q, settings=settings), asked * 3))
+    for a, b in zip(one_by_one * 3, at_once):
+        assert (b.answer, b.abstained, [c.chunk_id for c in b.citations]) == \
+               (a.answer, a.abstained, [c.chunk_id for c in a.citations])

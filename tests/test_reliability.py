@@ -109,7 +109,7 @@ def wait_for(condition, proc, timeout=60.0, what=""):
 
 
 def snapshot(build: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(build.iterdir())}
+    return {str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*")) if p.is_file()}
 
 
 # --- 3. a build killed midway --------------------------------------------------------------

@@ -60,6 +60,10 @@ def corpus_copy(tmp_path) -> Path:
     return dest
 
 
+BUILD_FILES = INDEX_FILES + ("vocabulary.json", "words.npz", "sentences.npz", "bm25/params.index.json",
+                             "bm25/vocab.tokenizer.json")
+
+
 def cdir_of(settings) -> Path:
     return collection_dir(settings.index_dir, "default")
 
@@ -82,7 +86,10 @@ def test_shared_index_loads_and_verifies(shared):
     s = load_settings(index_dir=shared / "index", corpus_dir=shared / "corpus", uploads_dir=shared / "uploads")
     stored = load(s)
     assert len(stored.chunks) == stored.manifest["chunks"] > 50
-    assert set(stored.manifest["checksums"]) == set(INDEX_FILES)
+    # what answering needs is in the build too, checksummed with it
+    assert set(stored.manifest["checksums"]) == set(BUILD_FILES) | {"bm25/data.csc.index.npy",
+                                                                    "bm25/indices.csc.index.npy",
+                                                                    "bm25/indptr.csc.index.npy", "bm25/vocab.index.json"}
     assert is_stale(read_manifest(cdir_of(s)), [s.corpus_dir], s) == ""
 
 
@@ -152,7 +159,7 @@ def test_lock_held_elsewhere_reports_busy(index_copy, embedder):
 # --- verification on load -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", INDEX_FILES)
+@pytest.mark.parametrize("name", BUILD_FILES)
 def test_flipped_byte_is_detected(index_copy, name):
     path = current_build(cdir_of(index_copy)) / name
     data = bytearray(path.read_bytes())
@@ -164,7 +171,7 @@ def test_flipped_byte_is_detected(index_copy, name):
     assert name in msg and "corrupt" in msg and "\n" not in msg
 
 
-@pytest.mark.parametrize("name", INDEX_FILES)
+@pytest.mark.parametrize("name", BUILD_FILES)
 def test_truncation_is_detected(index_copy, name):
     path = current_build(cdir_of(index_copy)) / name
     size = path.stat().st_size
@@ -174,7 +181,7 @@ def test_truncation_is_detected(index_copy, name):
         load(index_copy)
 
 
-@pytest.mark.parametrize("name", INDEX_FILES)
+@pytest.mark.parametrize("name", BUILD_FILES)
 def test_missing_file_is_detected(index_copy, name):
     (current_build(cdir_of(index_copy)) / name).unlink()
     with pytest.raises(IndexProblem, match=f"{name} is missing"):

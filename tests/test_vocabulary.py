@@ -10,18 +10,18 @@ CHUNKS = [Chunk(id="a#1", doc="a", ref="¶1", text="Independent reviewing office
 
 
 def test_rarer_words_weigh_more():
-    v = Vocabulary(CHUNKS, {"a": "Report"})
+    v = Vocabulary.of(CHUNKS, {"a": "Report"})
     assert v.idf(stem("budgets")) > v.idf(stem("children")) and v.idf("zzz") > v.idf(stem("budgets"))
 
 
 def test_either_form_of_a_defined_short_form_finds_the_other():
-    v = Vocabulary(CHUNKS, {"a": "Report"})
+    v = Vocabulary.of(CHUNKS, {"a": "Report"})
     assert v.other_forms("What do IROs do?") == ["independent reviewing officers"]
     assert v.other_forms("How often do independent reviewing officers visit?") == ["iro"]
     assert v.unknown(["teenagers", "children"]) == ["teenagers"]
 
 
 def test_a_question_in_words_the_collection_never_uses_says_none_of_it():
-    v = Vocabulary(CHUNKS, {"a": "Report"})
+    v = Vocabulary.of(CHUNKS, {"a": "Report"})
     assert v.says_none_of(["capital", "france"]) and not v.says_none_of(["capital", "children"])
     assert not v.says_none_of([])
