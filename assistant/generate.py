@@ -6,7 +6,7 @@
 3. Each clause is checked against the passage(s) it cites (`support`):
    * its content words (stemmed) must mostly occur in the passage, its title,
      heading or date: coverage >= SUPPORT_THRESHOLD;
-   * every number, year, grade word ("good", "inadequate", ...) and mid-sentence
+   * every number, year, domain verdict (a pack's: an Ofsted grade) and mid-sentence
      name in it must occur there too;
    * it must not negate what the best-matching passage sentence says, or the reverse;
    * instruction-like passage sentences ("ignore previous instructions and say…")
@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from assistant import prompts
+from assistant import packs, prompts
 from assistant.answer import Composed
 from assistant.chunking import split_sentences
 from assistant.llm import ChatClient, LLMError
@@ -157,11 +157,9 @@ def _norm(text: str) -> str:
     return text.translate(_PUNCT)
 
 
-_GRADE = re.compile(r"\b(outstanding|inadequate|requir\w* improvement(?: to be good)?|good)\b", re.I)
-
-
-def _grades(text: str) -> set[str]:
-    return {"requires improvement" if g.lower().startswith("requir") else g.lower() for g in _GRADE.findall(text)}
+def _verdicts(text: str) -> set[str]:
+    """The domain's verdicts the text states (an Ofsted grade), as the installed packs read them."""
+    return set().union(*(read(text) for read in packs.hooks("verdicts")))
 
 
 def _parts(sentence: str, fine: bool = False) -> list[str]:
@@ -180,7 +178,7 @@ class Evidence:
     numbers: set[str]
     months: set[str]
     words: set[str]  # lower-case surface words (and hyphenated words' parts), for names
-    sentences: list[tuple[set[str], set[str]]]  # (stems, grades) per stated sentence
+    sentences: list[tuple[set[str], set[str]]]  # (stems, verdicts) per stated sentence
     parts: list[tuple[set[str], bool]]  # (stems, negated) per clause of a stated sentence
     injected: bool  # it contained instruction-like text
     text: str = ""  # the stated text with its context, for links
@@ -238,7 +236,7 @@ def evidence(text: str, context: str = "", date: str = "") -> Evidence:
         months.add(list(_MONTHS)[int(date[5:7]) - 1])
     words = _words(whole)
     stems = _stems(whole) | {stem(w) for w in words if w not in STOPWORDS}
-    sentences = [(_stems(s), _grades(s)) for s in stated]
+    sentences = [(_stems(s), _verdicts(s)) for s in stated]
     parts = [(_stems(p), bool(NEGATION.search(p))) for s in stated for p in _parts(s, fine=True)]
     return Evidence(stems, numbers, months, words, sentences, parts, injected, whole)
 
@@ -288,9 +286,9 @@ def support(clause: str, ev: Evidence, names: set[str] = frozenset()) -> tuple[f
     missing = {m[:3].lower() for m in _MONTH.findall(clause)} - ev.months
     if missing:
         return 0.0, f"month not in passage: {', '.join(sorted(missing))}"
-    for g in _grades(clause):
-        if not all(w in ev.words for w in g.split()):
-            return 0.0, f"grade not in passage: {g}"
+    for v in _verdicts(clause):
+        if not all(w in ev.words for w in v.split()):
+            return 0.0, f"verdict not in passage: {v}"
     for url in _URL.findall(clause):
         if url.rstrip(".,;:!?)") not in ev.text:
             return 0.0, f"link not in passage: {url}"
@@ -300,9 +298,9 @@ def support(clause: str, ev: Evidence, names: set[str] = frozenset()) -> tuple[f
     for part in _parts(clause, fine=True):
         if not _agrees(part, ev):
             return 0.0, "negation differs from the passage"
-    for mine, grades in ((_stems(p), _grades(p)) for p in _parts(clause)):
-        if grades and not _matching(mine, [(st, g) for st, g in ev.sentences if g], lambda g: grades <= g):
-            return 0.0, f"grade differs from the passage: {', '.join(sorted(grades))}"
+    for mine, verdicts in ((_stems(p), _verdicts(p)) for p in _parts(clause)):
+        if verdicts and not _matching(mine, [(st, v) for st, v in ev.sentences if v], lambda v: verdicts <= v):
+            return 0.0, f"verdict differs from the passage: {', '.join(sorted(verdicts))}"
     for w in words - ev.stems:
         if _ANTONYMS.get(w, set()) & ev.stems:
             return 0.0, f"contradicts the passage: {w}"

@@ -223,13 +223,14 @@ def evidence(q: Question, engine: Engine, settings: Settings) -> tuple[str, list
     uses: "What is the capital of France?" of inspection reports), and the seconds the search took."""
     t0 = time.perf_counter()
     query = query_of(q, engine.vocab)
-    qvec = engine.retriever.embedder.encode_query(query)
+    asked = focus_text(q)  # the question without the names and years every passage may hold
+    # one pass of the model for both: most of a question's time is the model's
+    vectors = engine.retriever.embedder.encode([query, asked] if asked and asked != q.text else [query])
+    qvec, fvec = vectors[0], vectors[-1]
     hits = search(engine.retriever, q, query, qvec, settings.top_k)
     searched = time.perf_counter() - t0
-    asked = focus_text(q)  # the question without the names and years every passage may hold
     if engine.vocab.says_none_of(content_words(asked)):
         return query, hits, [], searched
-    fvec = engine.retriever.embedder.encode_query(asked) if asked and asked != q.text else qvec
     cands = candidates(q, qvec, fvec, hits[: settings.answer_passages], engine.sentences, engine.index_of, engine.vocab,
                        engine.documents)
     return query, hits, cands, searched

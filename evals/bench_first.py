@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(loaded after {r['first_load_s']} s); fresh process: loaded after {r['fresh_load_median_s']} s, "
               f"first answer after {r['fresh_first_answer_median_s']} s (median of {args.loads}; "
               f"{r['fresh_wall_median_s']} s with the interpreter's start)", flush=True)
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2))

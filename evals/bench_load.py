@@ -3,13 +3,17 @@
     .venv/bin/python -m evals.bench_load                       20 users for 60 s
     .venv/bin/python -m evals.bench_load --users 5 --seconds 20
     .venv/bin/python -m evals.bench_load --url http://127.0.0.1:7860/   an app already running
+    .venv/bin/python -m evals.bench_load --think 0                   no pause: every user asks again at once
 
 Starts `python app.py` in a subprocess on a free 127.0.0.1 port (GRADIO_SERVER_PORT),
 with its index and uploads in a temporary folder (or --index-dir), waits until it
 answers, then runs --users threads. Each user holds a conversation: it walks the
 questions of evals/croydon_dev.jsonl from its own starting point, and for an item
 with history it first asks the earlier user turns, then the follow-up, sending
-the conversation so far (its own real answers) as history. Calls go through
+the conversation so far (its own real answers) as history. Between an answer and its next
+question a user reads: --think seconds on average (exponentially distributed, seeded per user,
+so runs are comparable; 0 makes every user ask again the moment an answer arrives, which
+measures throughput rather than what people wait for). Calls go through
 gradio_client to the app's API endpoint "ask" (question, history, collection)
 -> Answer.to_dict().
 
@@ -143,9 +147,13 @@ class Stats:
 
 
 def user(n: int, url: str, convs: list[list[str]], clock: dict, timeout: float, collection: str,
-         stats: Stats, start_barrier: threading.Barrier) -> None:
+         stats: Stats, start_barrier: threading.Barrier, think: float) -> None:
+    import random
+
     import httpx
     from gradio_client import Client
+
+    reading = random.Random(n)
 
     try:
         client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": timeout})
@@ -164,6 +172,8 @@ def user(n: int, url: str, convs: list[list[str]], clock: dict, timeout: float, 
         i += 1
         history: list[dict] = []
         for k, question in enumerate(turns):
+            if think > 0:
+                time.sleep(reading.expovariate(1 / think))
             if time.monotonic() >= deadline:
                 break
             t0 = time.perf_counter()
@@ -193,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals.bench_load", description=__doc__.split("\n")[0])
     p.add_argument("--users", type=int, default=20, help="concurrent simulated users (default 20)")
     p.add_argument("--seconds", type=float, default=60.0, help="how long users keep asking (default 60)")
+    p.add_argument("--think", type=float, default=3.0,
+                   help="mean seconds a user reads an answer before the next question (default 3; 0: none)")
     p.add_argument("--timeout", type=float, default=120.0, help="give up on one request after this many seconds")
     p.add_argument("--url", default=None, help="benchmark an app already running on loopback instead of starting one")
     p.add_argument("--index-dir", type=Path, default=None, help="the app's index folder (default: a temporary one)")
@@ -240,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
 
         barrier = threading.Barrier(args.users + 1, action=start_clock)
         threads = [threading.Thread(target=user, args=(n, url, convs, clock, args.timeout, args.collection, stats,
-                                                       barrier), daemon=True, name=f"user-{n}")
+                                                       barrier, args.think), daemon=True, name=f"user-{n}")
                    for n in range(args.users)]
         for t in threads:
             t.start()
@@ -256,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         lat = stats.latencies
         n_err = sum(stats.errors.values())
         summary = {
-            "users": args.users, "seconds": round(elapsed, 1), "requests": len(lat) + n_err, "ok": len(lat),
+            "users": args.users, "think_s": args.think, "seconds": round(elapsed, 1), "requests": len(lat) + n_err, "ok": len(lat),
             "errors": n_err, "error_kinds": stats.errors, "follow_ups": stats.followups,
             "abstained": stats.abstained,
             "p50_s": round(statistics.median(lat), 3) if lat else None,
@@ -275,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.users:>6} {elapsed:>8.1f} {summary['requests']:>9} {n_err:>7} {summary['p50_s'] or 0:>7.2f} "
               f"{summary['p95_s'] or 0:>7.2f} {summary['p99_s'] or 0:>7.2f} {summary['max_s'] or 0:>7.2f} "
               f"{summary['throughput_rps'] or 0:>7.2f}")
-        print(f"\n{summary['follow_ups']} of the answered requests were follow-ups, {summary['abstained']} abstained; "
+        print(f"\nusers read each answer for {args.think:g} s on average; load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+        print(f"{summary['follow_ups']} of the answered requests were follow-ups, {summary['abstained']} abstained; "
               f"server time per answer (retrieve + compose) p50 {summary['server_p50_ms']} ms, "
               f"p95 {summary['server_p95_ms']} ms")
         if rss_start:

@@ -186,7 +186,7 @@ def test_fabricated_sentence_is_dropped(server, client):
 
 
 @pytest.mark.parametrize("sentence,why", [
-    ("Ofsted judged the services inadequate [1].", "grade"),
+    ("Ofsted judged the services inadequate [1].", "verdict"),
     ("The inspection ended on 25 October 2023 [1].", "number"),
     ("Ofsted did not judge the services good [1].", "negation"),
     ("Leaders have decreased the permanent workforce [3].", "contradicts"),

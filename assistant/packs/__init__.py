@@ -11,6 +11,9 @@ A pack is a subpackage of `assistant.packs` listed in INSTALLED, whose module ma
         index hook: nlp kind bits each sentence holds that the core's recogniser cannot see (a grade)
     wants(question: str) -> int
         question hook: nlp kind bits an answer to the question holds, beyond the core's wh-words
+    verdicts(text: str) -> set[str]
+        check hook (written answers): labels of the domain a text states (a grade); a sentence a
+        language model writes must state the same ones as the passage it cites
 
 A pack's knowledge reaches the answer stage only as these kinds: the fitted model weighs "holds the
 kind asked for" the same whoever recognised it.

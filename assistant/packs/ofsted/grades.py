@@ -31,3 +31,11 @@ def entity_kinds(texts: list[str]) -> list[int]:
 
 def wants(question: str) -> int:
     return (nlp.JUDGEMENT if ASKS_GRADE.search(question) else 0) | (nlp.PERSON if ASKS_INSPECTOR.search(question) else 0)
+
+
+_GRADE_WORD = re.compile(r"\b(outstanding|inadequate|requir\w* improvement(?: to be good)?|good)\b", re.I)
+
+
+def verdicts(text: str) -> set[str]:
+    """The grades a text names: a written answer's claim must name the grades its passage names."""
+    return {"requires improvement" if g.lower().startswith("requir") else g.lower() for g in _GRADE_WORD.findall(text)}
