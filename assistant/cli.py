@@ -100,9 +100,9 @@ def cmd_index(args) -> int:
 
 def cmd_collections(args) -> int:
     from assistant.settings import DEFAULT_COLLECTION, load_settings
-    from assistant.store import list_collections
+    from assistant.store import open_store
 
-    names = sorted({DEFAULT_COLLECTION, *list_collections(load_settings().index_dir)})
+    names = sorted({DEFAULT_COLLECTION, *open_store(load_settings()).collections()})
     print("\n".join(names))
     return 0
 

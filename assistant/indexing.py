@@ -15,14 +15,7 @@ from assistant.chunking import CHUNKER_VERSION, chunk_document, fit_to_model
 from assistant.embedding import Embedder, content_key
 from assistant.loaders import CATALOGUE_NAME, LoadError, discover, load_document, read_catalogue
 from assistant.settings import Settings
-from assistant.store import (
-    collection_dir,
-    previous_embeddings,
-    read_manifest,
-    sha256_file,
-    write_build,
-    write_sources,
-)
+from assistant.store import collection_dir, open_store, sha256_file
 from assistant.types import Chunk, DocumentInfo
 
 
@@ -65,8 +58,9 @@ def source_fingerprint(sources: list[Path]) -> dict[str, dict]:
     return out
 
 
-def is_stale(manifest: dict | None, sources: list[Path], settings: Settings) -> str:
-    """Why the index must be rebuilt, or "" when it is current."""
+def is_stale(manifest: dict | None, sources: list[Path], settings: Settings, files: bool = True) -> str:
+    """Why the index must be rebuilt, or "" when it is current (`files=False`: whatever the source
+    files say, for a reader of a shared store, which may not see them)."""
     if manifest is None:
         return "no index yet"
     if manifest.get("model") != settings.model:
@@ -81,6 +75,8 @@ def is_stale(manifest: dict | None, sources: list[Path], settings: Settings) -> 
         return "the chunker settings changed"
     if manifest.get("prepared") != prepared.signature():
         return "what answering needs is computed differently now"
+    if not files:
+        return ""
     try:
         current = source_fingerprint(sources)
     except LoadError as e:
@@ -99,8 +95,10 @@ def build_collection(
     force: bool = False,
     lock_timeout: float = 600.0,
 ) -> BuildReport:
-    """Index `sources` as `collection`; embeds only chunks whose content is new."""
-    cdir = collection_dir(settings.index_dir, collection)
+    """Index `sources` as `collection` into the store `settings` names; embeds only chunks whose
+    content is new."""
+    store = open_store(settings)
+    cdir = collection_dir(settings.index_dir, collection)  # the lock and the parse cache are local
     cdir.mkdir(parents=True, exist_ok=True)
     report = BuildReport(collection)
     try:
@@ -109,17 +107,18 @@ def build_collection(
     except Timeout:
         raise IndexBusy(f"another process is indexing collection {collection!r}; try again when it finishes") from None
     try:
-        write_sources(cdir, sources)
-        if not force and not is_stale(read_manifest_safe(cdir), sources, settings):
+        store.set_sources(collection, sources)
+        if not force and not is_stale(read_manifest_safe(store, collection), sources, settings):
             report.skipped = True
             return report
         t0 = time.perf_counter()
         # Fingerprint before reading: a file edited while this build runs then looks stale
         # next time, instead of its old text being recorded under its new size and mtime.
         fingerprint = source_fingerprint(sources)
-        documents, chunks = _load_and_chunk(sources, settings, embedder, report, progress)
+        previous = store.previous_embeddings(collection)
+        documents, chunks = _load_and_chunk(sources, settings, embedder, report, progress, previous)
         t1 = time.perf_counter()
-        vectors, keys = _embed(chunks, documents, embedder, cdir, report, progress)
+        vectors, keys = _embed(chunks, documents, embedder, previous, report, progress)
         t2 = time.perf_counter()
         manifest = {
             "collection": collection,
@@ -139,7 +138,7 @@ def build_collection(
         }
         infos = {k: v[0] for k, v in documents.items()}
         # what answering needs is computed now, into the build, not on the first question
-        write_build(cdir, manifest, chunks, infos, vectors, keys, settings.exact_search_limit,
+        store.write(collection, manifest, chunks, infos, vectors, keys, settings.exact_search_limit,
                     prepare=lambda folder, previous: prepared.write(folder, chunks, infos, embedder, previous, progress))
         t3 = time.perf_counter()
         report.seconds = {"load_chunk": t1 - t0, "embed": t2 - t1, "write": t3 - t2, "total": t3 - t0}
@@ -149,9 +148,9 @@ def build_collection(
         lock.release()
 
 
-def read_manifest_safe(cdir: Path) -> dict | None:
+def read_manifest_safe(store, collection: str) -> dict | None:
     try:
-        return read_manifest(cdir)
+        return store.manifest(collection)
     except Exception:
         return None
 
@@ -160,7 +159,7 @@ def report_hashes(documents: dict[str, tuple[DocumentInfo, str]]) -> dict[str, s
     return {doc: sha for doc, (_, sha) in documents.items()}
 
 
-def _load_and_chunk(sources, settings, embedder, report, progress):
+def _load_and_chunk(sources, settings, embedder, report, progress, previous):
     """Every source file to its DocumentInfo and chunks, in discovery order.
 
     A file whose bytes (and the loader and chunker code, and their settings) are unchanged
@@ -175,7 +174,7 @@ def _load_and_chunk(sources, settings, embedder, report, progress):
     signature = _parser_signature(settings.chunk_tokens, settings.merge_tokens, settings.model_max_tokens,
                                   embedder.model_name)
     cache = _ParseCache(cdir, signature)
-    encoder = _Encoder(embedder, cdir, progress)
+    encoder = _Encoder(embedder, previous, progress)
     catalogues: dict[Path, dict] = {}
     slots: list = [None] * len(files)  # per file: ("ok", info, sha, chunks) or ("failed", reason)
     todo: list[tuple[int, str, str]] = []  # (file number, cache key, sha256) of the files to parse
@@ -239,13 +238,13 @@ def _prefixed(doc, prefix: str):
     return replace(doc, info=replace(doc.info, doc=name), paragraphs=paragraphs)
 
 
-def _embed(chunks, documents, embedder: Embedder, cdir: Path, report: BuildReport, progress: bool):
+def _embed(chunks, documents, embedder: Embedder, previous: dict, report: BuildReport, progress: bool):
     """Vectors for the chunks: the previous build's for unchanged content, the rest encoded
     (most of them already, while files were being read: see `_load_and_chunk`)."""
     titles = {d: info.title for d, (info, _) in documents.items()}
     texts = [c.embedding_text(titles.get(c.doc, "")) for c in chunks]
     keys = [content_key(embedder.model_name, t) for t in texts]
-    encoder = getattr(chunks, "encoder", None) or _Encoder(embedder, cdir, progress)
+    encoder = getattr(chunks, "encoder", None) or _Encoder(embedder, previous, progress)
     encoder.add(keys, texts)
     vectors = encoder.vectors(keys)
     reused = sum(1 for k in keys if k in encoder.previous)
@@ -550,11 +549,11 @@ class _Encoder:
     blocks, each one `Embedder.encode` call (which sorts its texts by length, so batches
     carry little padding); identical texts are encoded once."""
 
-    def __init__(self, embedder: Embedder, cdir: Path, progress: bool, block: int = ENCODE_BLOCK):
+    def __init__(self, embedder: Embedder, previous: dict[str, np.ndarray], progress: bool, block: int = ENCODE_BLOCK):
         self.embedder = embedder
         self.progress = progress
         self.block = block
-        self.previous = previous_embeddings(cdir)
+        self.previous = previous  # the current build's vectors by content key (store.previous_embeddings)
         self.fresh: dict[str, np.ndarray] = {}
         self.pending: dict[str, str] = {}
         self.seconds = 0.0

@@ -203,7 +203,7 @@ def test_encoder_embeds_identical_texts_once_in_blocks(tmp_path, embedder, monke
         return real(texts, progress)
 
     monkeypatch.setattr(embedder, "encode", spy)
-    enc = indexing._Encoder(embedder, tmp_path / "nothing", progress=False, block=3)
+    enc = indexing._Encoder(embedder, {}, progress=False, block=3)
     enc.add(["a", "b"], ["one text", "another text"])
     assert not enc.ready()
     enc.add(["a", "c"], ["one text", "a third text"])
