@@ -283,7 +283,7 @@ class PgSearch:
         q = np.asarray(qvec, dtype=np.float32)
         args = {"q": q, "build": self.build, "k": k, "docs": sorted(docs or ())}
         if docs is None:
-            sql = f"SELECT row, -(embedding <#> %(q)s) FROM assistant_chunks WHERE build = %(build)s ORDER BY {self.order} LIMIT %(k)s"
+            sql = f"SELECT row, -(embedding <#> %(q)s) FROM assistant_chunks WHERE build = %(build)s::int8 ORDER BY {self.order} LIMIT %(k)s"
         else:  # a few documents: exact search over their passages (the subset is read first, by its index)
             sql = ("WITH subset AS MATERIALIZED (SELECT row, embedding FROM assistant_chunks "
                    "WHERE build = %(build)s AND doc = ANY(%(docs)s)) "
