@@ -241,7 +241,7 @@ def test_two_app_processes_serve_one_postgres_collection(pg_database, tmp_path, 
             page.locator("#upload-files input[type=file]").set_input_files(str(tmp_path / name))
             page.locator("#upload-collection textarea, #upload-collection input").first.fill("team-notes")
             page.locator("#upload-button").click()
-            expect(page.locator("#upload-status")).to_contain_text("Added to 'team-notes'", timeout=240_000)
+            expect(page.locator("#upload-status")).to_contain_text(f"Added to 'team-notes': {name}", timeout=240_000)
             answer = b.predict(question, [], "team-notes", api_name="/ask")  # the other app
             assert expected in answer["answer"] and answer["citations"][0]["doc"] == name, answer
         context.close()
