@@ -94,9 +94,10 @@ def build_collection(
     progress: bool = False,
     force: bool = False,
     lock_timeout: float = 600.0,
+    client=None,
 ) -> BuildReport:
     """Index `sources` as `collection` into the store `settings` names; embeds only chunks whose
-    content is new."""
+    content is new. With a Dask `client` (assistant/cluster.py), its workers read and embed the files."""
     store = open_store(settings)
     cdir = collection_dir(settings.index_dir, collection)  # the lock and the parse cache are local
     cdir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +117,7 @@ def build_collection(
         # next time, instead of its old text being recorded under its new size and mtime.
         fingerprint = source_fingerprint(sources)
         previous = store.previous_embeddings(collection)
-        documents, chunks = _load_and_chunk(sources, settings, embedder, report, progress, previous)
+        documents, chunks = _load_and_chunk(sources, settings, embedder, report, progress, previous, client)
         t1 = time.perf_counter()
         vectors, keys = _embed(chunks, documents, embedder, previous, report, progress)
         t2 = time.perf_counter()
@@ -159,14 +160,15 @@ def report_hashes(documents: dict[str, tuple[DocumentInfo, str]]) -> dict[str, s
     return {doc: sha for doc, (_, sha) in documents.items()}
 
 
-def _load_and_chunk(sources, settings, embedder, report, progress, previous):
+def _load_and_chunk(sources, settings, embedder, report, progress, previous, client=None):
     """Every source file to its DocumentInfo and chunks, in discovery order.
 
     A file whose bytes (and the loader and chunker code, and their settings) are unchanged
     since it was last read is not read again: its chunks come from the parse cache
     (index/<collection>/parsed/), keyed by the file's sha256. The rest are parsed in a worker
     process while this thread embeds the chunks already read, in length-sorted blocks; the
-    returned list carries those vectors to `_embed`.
+    returned list carries those vectors to `_embed`. With a Dask client, the cluster's workers
+    read, fit and embed the files instead, all at once.
     """
     files = discover(sources)
     cdir = collection_dir(settings.index_dir, report.collection)
@@ -199,8 +201,9 @@ def _load_and_chunk(sources, settings, embedder, report, progress, previous):
             if slots[i][0] == "ok":
                 encoder.add_chunks(slots[i])
     max_tokens = None  # the model loads once the parser has started, while it works
-    for (i, key, hashed), (result, seconds) in _parse_files(todo, files, catalogues, multi_root, settings, encoder,
-                                                             progress):
+    parse = _parse_on_cluster if client is not None else _parse_files
+    for (i, key, hashed), (result, seconds) in parse(todo, files, catalogues, multi_root, settings, encoder, progress,
+                                                      client):
         stats["parse_seconds"] += seconds
         stats["parsed"] += 1
         if result[0] == "ok":
@@ -377,17 +380,22 @@ def _parse_file(root: Path, f: Path, catalogue: dict, prefix: str | None, chunk_
     return ("ok", doc.info, doc.sha256, chunks), time.perf_counter() - t0
 
 
-def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progress):
+def _job(files, catalogues, multi_root, settings, i):
+    """`_parse_file`'s arguments for file number i."""
+    root, f = files[i]
+    rel = f.relative_to(root).as_posix()
+    catalogue = {rel: catalogues[root][rel]} if rel in catalogues[root] else {}
+    return root, f, catalogue, root.name if multi_root else None, settings.chunk_tokens, settings.merge_tokens
+
+
+def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progress, client=None):
     """Yield (todo entry, (result, seconds)) for each file to parse, in order.
 
     With a worker, files are parsed while this thread encodes: before waiting for a file
     that is not ready yet, the chunks waiting to be embedded are encoded if there are
     enough of them for a well-filled, length-sorted block."""
     def job(i):
-        root, f = files[i]
-        rel = f.relative_to(root).as_posix()
-        catalogue = {rel: catalogues[root][rel]} if rel in catalogues[root] else {}
-        return root, f, catalogue, root.name if multi_root else None, settings.chunk_tokens, settings.merge_tokens
+        return _job(files, catalogues, multi_root, settings, i)
 
     bar = tqdm(total=len(todo), desc="Reading", unit="file", disable=not progress or not todo)
     mode = PARSE_WORKER if len(todo) >= PARSE_INLINE_BELOW else "inline"
@@ -412,6 +420,42 @@ def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progres
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
+
+
+def _parse_on_cluster(todo, files, catalogues, multi_root, settings, encoder, progress, client):
+    """`_parse_files` on a Dask cluster: every file read, fitted to the model and embedded by a
+    worker, all at once; the vectors of content the encoder does not have yet join it."""
+    from distributed import as_completed
+
+    futures = {client.submit(_parse_and_embed, *_job(files, catalogues, multi_root, settings, entry[0]),
+                             settings.model, settings.embed_batch_size, settings.model_max_tokens, pure=False): entry
+               for entry in todo}
+    outcomes = {}
+    with tqdm(total=len(todo), desc="Reading and embedding", unit="file", disable=not progress or not todo) as bar:
+        for future in as_completed(futures):
+            outcome, keys, vectors = future.result()
+            encoder.add_vectors(keys, vectors)
+            outcomes[futures[future][0]] = outcome
+            future.release()
+            bar.update()
+    for entry in todo:
+        yield entry, outcomes[entry[0]]
+
+
+_worker_embedders: dict[tuple, Embedder] = {}
+
+
+def _parse_and_embed(root, f, catalogue, prefix, chunk_tokens, merge_tokens, model, batch_size, model_max_tokens):
+    """A Dask task: one file read, its chunks fitted to the model and embedded (the model loads
+    once per worker process). Returns `_parse_file`'s outcome and the chunks' keys and vectors."""
+    (result, seconds) = _parse_file(root, f, catalogue, prefix, chunk_tokens, merge_tokens)
+    if result[0] != "ok":
+        return (result, seconds), [], None
+    embedder = _worker_embedders.setdefault((model, batch_size), Embedder(model, batch_size))
+    _, info, sha, chunks = result
+    chunks = _fit(chunks, info.title, embedder.tokenizer, min(model_max_tokens, embedder.max_tokens))
+    texts = [c.embedding_text(info.title) for c in chunks]
+    return (("ok", info, sha, chunks), seconds), [content_key(embedder.model_name, t) for t in texts], embedder.encode(texts)
 
 
 class _ParserProcess:
@@ -569,6 +613,13 @@ class _Encoder:
         _, info, _, chunks = slot
         texts = [c.embedding_text(info.title) for c in chunks]
         self.add([content_key(self.embedder.model_name, t) for t in texts], texts)
+
+    def add_vectors(self, keys, vectors) -> None:
+        """Vectors computed elsewhere (a Dask worker); a reused key keeps the previous build's."""
+        for k, v in zip(keys, vectors if vectors is not None else []):
+            if k not in self.previous and k not in self.fresh:
+                self.fresh[k] = v
+                self.encoded += 1
 
     def ready(self) -> bool:
         return len(self.pending) >= self.block
