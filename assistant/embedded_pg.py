@@ -73,9 +73,6 @@ class EmbeddedPostgres:
                 pass
         return total
 
-    def disk_bytes(self) -> int:
-        return sum(p.stat().st_size for p in (self.folder / "data").rglob("*") if p.is_file())
-
     def stop(self) -> None:
         try:
             self._run(str(_binaries() / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
