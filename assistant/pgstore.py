@@ -41,7 +41,8 @@ from assistant.types import Chunk, DocumentInfo
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
 # Candidates an HNSW search keeps: recall@10 against exact search 0.984 on the synthetic 100k set
-# of evals/bench_store.py (0.959 at 100, 0.906 at pgvector's default of 40; 400 gains nothing), in 1.9 ms
+# of evals/bench_store.py (0.959 at 100, 0.906 at pgvector's default of 40; 400 gains nothing), in 1.9 ms;
+# 0.905 on its 1M set, where the graph itself (m, ef_construction) limits it
 HNSW_EF_SEARCH = 200
 BM25 = "bm25"  # prepared.BM25: the folder of the bm25s index, whose impacts become the postings
 LOCAL_PREFIX = "pg-"  # index/<collection>/builds/pg-<build>: a reader's copy of a build's files
