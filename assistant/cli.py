@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the collection's known sources)")
     i.add_argument("--collection", default=None, help="collection name (default: the built-in corpus)")
     i.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    i.add_argument("--workers", type=int, default=0,
+                   help="read and embed the files on a local Dask cluster of this many worker processes")
+    i.add_argument("--scheduler", default="", help="read and embed on a running Dask cluster (tcp://host:8786)")
 
     sub.add_parser("collections", help="list indexed collections")
     return p
@@ -80,8 +83,15 @@ def cmd_index(args) -> int:
         else:
             sources = sources_of(collection, settings)
         embedder = Embedder(settings.model, settings.embed_batch_size)
-        report = build_collection(collection, sources, settings, embedder, progress=True, force=args.force)
-    except (UnknownCollection, LoadError, ValueError) as e:
+        if args.workers or args.scheduler:
+            from assistant.cluster import dask_client
+
+            with dask_client(args.workers, args.scheduler) as client:
+                report = build_collection(collection, sources, settings, embedder, progress=True, force=args.force,
+                                          client=client)
+        else:
+            report = build_collection(collection, sources, settings, embedder, progress=True, force=args.force)
+    except (UnknownCollection, LoadError, ValueError, OSError) as e:
         return _fail(str(e))
     except IndexBusy as e:
         print(f"error: {e}", file=sys.stderr)
@@ -100,9 +110,9 @@ def cmd_index(args) -> int:
 
 def cmd_collections(args) -> int:
     from assistant.settings import DEFAULT_COLLECTION, load_settings
-    from assistant.store import list_collections
+    from assistant.store import open_store
 
-    names = sorted({DEFAULT_COLLECTION, *list_collections(load_settings().index_dir)})
+    names = sorted({DEFAULT_COLLECTION, *open_store(load_settings()).collections()})
     print("\n".join(names))
     return 0
 

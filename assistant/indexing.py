@@ -15,14 +15,7 @@ from assistant.chunking import CHUNKER_VERSION, chunk_document, fit_to_model
 from assistant.embedding import Embedder, content_key
 from assistant.loaders import CATALOGUE_NAME, LoadError, discover, load_document, read_catalogue
 from assistant.settings import Settings
-from assistant.store import (
-    collection_dir,
-    previous_embeddings,
-    read_manifest,
-    sha256_file,
-    write_build,
-    write_sources,
-)
+from assistant.store import collection_dir, open_store, sha256_file
 from assistant.types import Chunk, DocumentInfo
 
 
@@ -65,8 +58,9 @@ def source_fingerprint(sources: list[Path]) -> dict[str, dict]:
     return out
 
 
-def is_stale(manifest: dict | None, sources: list[Path], settings: Settings) -> str:
-    """Why the index must be rebuilt, or "" when it is current."""
+def is_stale(manifest: dict | None, sources: list[Path], settings: Settings, files: bool = True) -> str:
+    """Why the index must be rebuilt, or "" when it is current (`files=False`: whatever the source
+    files say, for a reader of a shared store, which may not see them)."""
     if manifest is None:
         return "no index yet"
     if manifest.get("model") != settings.model:
@@ -81,6 +75,8 @@ def is_stale(manifest: dict | None, sources: list[Path], settings: Settings) -> 
         return "the chunker settings changed"
     if manifest.get("prepared") != prepared.signature():
         return "what answering needs is computed differently now"
+    if not files:
+        return ""
     try:
         current = source_fingerprint(sources)
     except LoadError as e:
@@ -98,9 +94,12 @@ def build_collection(
     progress: bool = False,
     force: bool = False,
     lock_timeout: float = 600.0,
+    client=None,
 ) -> BuildReport:
-    """Index `sources` as `collection`; embeds only chunks whose content is new."""
-    cdir = collection_dir(settings.index_dir, collection)
+    """Index `sources` as `collection` into the store `settings` names; embeds only chunks whose
+    content is new. With a Dask `client` (assistant/cluster.py), its workers read and embed the files."""
+    store = open_store(settings)
+    cdir = collection_dir(settings.index_dir, collection)  # the lock and the parse cache are local
     cdir.mkdir(parents=True, exist_ok=True)
     report = BuildReport(collection)
     try:
@@ -109,17 +108,18 @@ def build_collection(
     except Timeout:
         raise IndexBusy(f"another process is indexing collection {collection!r}; try again when it finishes") from None
     try:
-        write_sources(cdir, sources)
-        if not force and not is_stale(read_manifest_safe(cdir), sources, settings):
+        store.set_sources(collection, sources)
+        if not force and not is_stale(read_manifest_safe(store, collection), sources, settings):
             report.skipped = True
             return report
         t0 = time.perf_counter()
         # Fingerprint before reading: a file edited while this build runs then looks stale
         # next time, instead of its old text being recorded under its new size and mtime.
         fingerprint = source_fingerprint(sources)
-        documents, chunks = _load_and_chunk(sources, settings, embedder, report, progress)
+        previous = store.previous_embeddings(collection)
+        documents, chunks = _load_and_chunk(sources, settings, embedder, report, progress, previous, client)
         t1 = time.perf_counter()
-        vectors, keys = _embed(chunks, documents, embedder, cdir, report, progress)
+        vectors, keys = _embed(chunks, documents, embedder, previous, report, progress)
         t2 = time.perf_counter()
         manifest = {
             "collection": collection,
@@ -139,7 +139,7 @@ def build_collection(
         }
         infos = {k: v[0] for k, v in documents.items()}
         # what answering needs is computed now, into the build, not on the first question
-        write_build(cdir, manifest, chunks, infos, vectors, keys, settings.exact_search_limit,
+        store.write(collection, manifest, chunks, infos, vectors, keys, settings.exact_search_limit,
                     prepare=lambda folder, previous: prepared.write(folder, chunks, infos, embedder, previous, progress))
         t3 = time.perf_counter()
         report.seconds = {"load_chunk": t1 - t0, "embed": t2 - t1, "write": t3 - t2, "total": t3 - t0}
@@ -149,9 +149,9 @@ def build_collection(
         lock.release()
 
 
-def read_manifest_safe(cdir: Path) -> dict | None:
+def read_manifest_safe(store, collection: str) -> dict | None:
     try:
-        return read_manifest(cdir)
+        return store.manifest(collection)
     except Exception:
         return None
 
@@ -160,14 +160,15 @@ def report_hashes(documents: dict[str, tuple[DocumentInfo, str]]) -> dict[str, s
     return {doc: sha for doc, (_, sha) in documents.items()}
 
 
-def _load_and_chunk(sources, settings, embedder, report, progress):
+def _load_and_chunk(sources, settings, embedder, report, progress, previous, client=None):
     """Every source file to its DocumentInfo and chunks, in discovery order.
 
     A file whose bytes (and the loader and chunker code, and their settings) are unchanged
     since it was last read is not read again: its chunks come from the parse cache
     (index/<collection>/parsed/), keyed by the file's sha256. The rest are parsed in a worker
     process while this thread embeds the chunks already read, in length-sorted blocks; the
-    returned list carries those vectors to `_embed`.
+    returned list carries those vectors to `_embed`. With a Dask client, the cluster's workers
+    read, fit and embed the files instead, all at once.
     """
     files = discover(sources)
     cdir = collection_dir(settings.index_dir, report.collection)
@@ -175,7 +176,7 @@ def _load_and_chunk(sources, settings, embedder, report, progress):
     signature = _parser_signature(settings.chunk_tokens, settings.merge_tokens, settings.model_max_tokens,
                                   embedder.model_name)
     cache = _ParseCache(cdir, signature)
-    encoder = _Encoder(embedder, cdir, progress)
+    encoder = _Encoder(embedder, previous, progress)
     catalogues: dict[Path, dict] = {}
     slots: list = [None] * len(files)  # per file: ("ok", info, sha, chunks) or ("failed", reason)
     todo: list[tuple[int, str, str]] = []  # (file number, cache key, sha256) of the files to parse
@@ -200,8 +201,9 @@ def _load_and_chunk(sources, settings, embedder, report, progress):
             if slots[i][0] == "ok":
                 encoder.add_chunks(slots[i])
     max_tokens = None  # the model loads once the parser has started, while it works
-    for (i, key, hashed), (result, seconds) in _parse_files(todo, files, catalogues, multi_root, settings, encoder,
-                                                             progress):
+    parse = _parse_on_cluster if client is not None else _parse_files
+    for (i, key, hashed), (result, seconds) in parse(todo, files, catalogues, multi_root, settings, encoder, progress,
+                                                      client):
         stats["parse_seconds"] += seconds
         stats["parsed"] += 1
         if result[0] == "ok":
@@ -239,13 +241,13 @@ def _prefixed(doc, prefix: str):
     return replace(doc, info=replace(doc.info, doc=name), paragraphs=paragraphs)
 
 
-def _embed(chunks, documents, embedder: Embedder, cdir: Path, report: BuildReport, progress: bool):
+def _embed(chunks, documents, embedder: Embedder, previous: dict, report: BuildReport, progress: bool):
     """Vectors for the chunks: the previous build's for unchanged content, the rest encoded
     (most of them already, while files were being read: see `_load_and_chunk`)."""
     titles = {d: info.title for d, (info, _) in documents.items()}
     texts = [c.embedding_text(titles.get(c.doc, "")) for c in chunks]
     keys = [content_key(embedder.model_name, t) for t in texts]
-    encoder = getattr(chunks, "encoder", None) or _Encoder(embedder, cdir, progress)
+    encoder = getattr(chunks, "encoder", None) or _Encoder(embedder, previous, progress)
     encoder.add(keys, texts)
     vectors = encoder.vectors(keys)
     reused = sum(1 for k in keys if k in encoder.previous)
@@ -378,17 +380,22 @@ def _parse_file(root: Path, f: Path, catalogue: dict, prefix: str | None, chunk_
     return ("ok", doc.info, doc.sha256, chunks), time.perf_counter() - t0
 
 
-def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progress):
+def _job(files, catalogues, multi_root, settings, i):
+    """`_parse_file`'s arguments for file number i."""
+    root, f = files[i]
+    rel = f.relative_to(root).as_posix()
+    catalogue = {rel: catalogues[root][rel]} if rel in catalogues[root] else {}
+    return root, f, catalogue, root.name if multi_root else None, settings.chunk_tokens, settings.merge_tokens
+
+
+def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progress, client=None):
     """Yield (todo entry, (result, seconds)) for each file to parse, in order.
 
     With a worker, files are parsed while this thread encodes: before waiting for a file
     that is not ready yet, the chunks waiting to be embedded are encoded if there are
     enough of them for a well-filled, length-sorted block."""
     def job(i):
-        root, f = files[i]
-        rel = f.relative_to(root).as_posix()
-        catalogue = {rel: catalogues[root][rel]} if rel in catalogues[root] else {}
-        return root, f, catalogue, root.name if multi_root else None, settings.chunk_tokens, settings.merge_tokens
+        return _job(files, catalogues, multi_root, settings, i)
 
     bar = tqdm(total=len(todo), desc="Reading", unit="file", disable=not progress or not todo)
     mode = PARSE_WORKER if len(todo) >= PARSE_INLINE_BELOW else "inline"
@@ -413,6 +420,42 @@ def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progres
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
+
+
+def _parse_on_cluster(todo, files, catalogues, multi_root, settings, encoder, progress, client):
+    """`_parse_files` on a Dask cluster: every file read, fitted to the model and embedded by a
+    worker, all at once; the vectors of content the encoder does not have yet join it."""
+    from distributed import as_completed
+
+    futures = {client.submit(_parse_and_embed, *_job(files, catalogues, multi_root, settings, entry[0]),
+                             settings.model, settings.embed_batch_size, settings.model_max_tokens, pure=False): entry
+               for entry in todo}
+    outcomes = {}
+    with tqdm(total=len(todo), desc="Reading and embedding", unit="file", disable=not progress or not todo) as bar:
+        for future in as_completed(futures):
+            outcome, keys, vectors = future.result()
+            encoder.add_vectors(keys, vectors)
+            outcomes[futures[future][0]] = outcome
+            future.release()
+            bar.update()
+    for entry in todo:
+        yield entry, outcomes[entry[0]]
+
+
+_worker_embedders: dict[tuple, Embedder] = {}
+
+
+def _parse_and_embed(root, f, catalogue, prefix, chunk_tokens, merge_tokens, model, batch_size, model_max_tokens):
+    """A Dask task: one file read, its chunks fitted to the model and embedded (the model loads
+    once per worker process). Returns `_parse_file`'s outcome and the chunks' keys and vectors."""
+    (result, seconds) = _parse_file(root, f, catalogue, prefix, chunk_tokens, merge_tokens)
+    if result[0] != "ok":
+        return (result, seconds), [], None
+    embedder = _worker_embedders.setdefault((model, batch_size), Embedder(model, batch_size))
+    _, info, sha, chunks = result
+    chunks = _fit(chunks, info.title, embedder.tokenizer, min(model_max_tokens, embedder.max_tokens))
+    texts = [c.embedding_text(info.title) for c in chunks]
+    return (("ok", info, sha, chunks), seconds), [content_key(embedder.model_name, t) for t in texts], embedder.encode(texts)
 
 
 class _ParserProcess:
@@ -550,11 +593,11 @@ class _Encoder:
     blocks, each one `Embedder.encode` call (which sorts its texts by length, so batches
     carry little padding); identical texts are encoded once."""
 
-    def __init__(self, embedder: Embedder, cdir: Path, progress: bool, block: int = ENCODE_BLOCK):
+    def __init__(self, embedder: Embedder, previous: dict[str, np.ndarray], progress: bool, block: int = ENCODE_BLOCK):
         self.embedder = embedder
         self.progress = progress
         self.block = block
-        self.previous = previous_embeddings(cdir)
+        self.previous = previous  # the current build's vectors by content key (store.previous_embeddings)
         self.fresh: dict[str, np.ndarray] = {}
         self.pending: dict[str, str] = {}
         self.seconds = 0.0
@@ -570,6 +613,13 @@ class _Encoder:
         _, info, _, chunks = slot
         texts = [c.embedding_text(info.title) for c in chunks]
         self.add([content_key(self.embedder.model_name, t) for t in texts], texts)
+
+    def add_vectors(self, keys, vectors) -> None:
+        """Vectors computed elsewhere (a Dask worker); a reused key keeps the previous build's."""
+        for k, v in zip(keys, vectors if vectors is not None else []):
+            if k not in self.previous and k not in self.fresh:
+                self.fresh[k] = v
+                self.encoded += 1
 
     def ready(self) -> bool:
         return len(self.pending) >= self.block

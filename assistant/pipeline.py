@@ -22,7 +22,7 @@ from assistant.questions import Question
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
 from assistant.spelling import Speller
-from assistant.store import IndexProblem, collection_dir, load_build, read_manifest, read_sources
+from assistant.store import IndexProblem, open_store
 from assistant.types import Answer, Hit
 from assistant.vocabulary import Vocabulary
 from assistant.words import content_words
@@ -44,6 +44,7 @@ class Engine:
     sentences: sentences.SentenceTable
     index_of: dict[str, int]  # chunk id -> its row in the index
     model: AnswerModel
+    generation: object = None  # the store's generation it was loaded at (None: the store has none)
 
     @property
     def documents(self):
@@ -59,7 +60,7 @@ def sources_of(collection: str, settings: Settings) -> list[Path]:
     if collection == DEFAULT_COLLECTION:
         sources = [settings.corpus_dir]
     else:
-        sources = read_sources(collection_dir(settings.index_dir, collection))
+        sources = open_store(settings).sources(collection)
         if not sources:
             raise UnknownCollection(
                 f"unknown collection {collection!r}: index it first with `python -m assistant index PATH --collection {collection}`"
@@ -79,18 +80,30 @@ def load_engine(collection: str | None = None, settings: Settings | None = None,
     """Load a collection, building or rebuilding its index when missing, stale or damaged.
 
     Loaded once per process and shared, read-only, by every question. Each collection loads under
-    its own lock: questions to a loaded collection never wait for another one to load."""
+    its own lock: questions to a loaded collection never wait for another one to load. With a
+    shared store, its generation is checked per question (one indexed lookup): a build another
+    process published is loaded without a restart, while questions already asked finish on the old."""
     settings = settings or load_settings()
     collection = collection or DEFAULT_COLLECTION
     key = (collection, settings, mode)
+    store = open_store(settings)
+
+    def current():
+        with _engines_lock:
+            engine = _engines.get(key)
+        if engine is not None and (engine.generation is None or engine.generation == store.generation(collection)):
+            return engine
+        return None
+
+    engine = current()
+    if engine is not None:
+        return engine
     with _engines_lock:
-        if key in _engines:
-            return _engines[key]
         loading = _loading.setdefault(key, threading.Lock())
     with loading:
-        with _engines_lock:
-            if key in _engines:  # loaded by the question this one waited for
-                return _engines[key]
+        engine = current()  # loaded by the question this one waited for
+        if engine is not None:
+            return engine
         engine = _load(collection, settings, mode, log)
         with _engines_lock:
             _engines[key] = engine
@@ -106,21 +119,25 @@ def is_loaded(collection: str | None = None, settings: Settings | None = None, m
 def _load(collection: str, settings: Settings, mode: str, log) -> Engine:
     answer_with_threads(settings.query_threads)
     embedder = Embedder(settings.model, settings.embed_batch_size)
-    cdir = collection_dir(settings.index_dir, collection)
+    store = open_store(settings)
     sources = sources_of(collection, settings)
+    generation = store.generation(collection)
     try:
-        reason, verb = is_stale(read_manifest(cdir), sources, settings), "Indexing"
+        # a shared store's readers may not see its source files: `index` decides when they changed
+        reason, verb = is_stale(store.manifest(collection), sources, settings, files=not store.shared), "Indexing"
     except IndexProblem as problem:
         reason, verb = str(problem), "Rebuilding"
     if reason:
         log(f"{verb} collection {collection!r}: {reason}.")
         build_collection(collection, sources, settings, embedder, force=verb == "Rebuilding")
+        generation = store.generation(collection)
     try:
-        stored = load_build(cdir, collection, settings.model, embedder.dimension)
+        stored = store.load(collection, settings.model, embedder.dimension)
     except IndexProblem as problem:
         log(f"Rebuilding collection {collection!r}: {problem}.")
         build_collection(collection, sources, settings, embedder, force=True)
-        stored = load_build(cdir, collection, settings.model, embedder.dimension)
+        generation = store.generation(collection)
+        stored = store.load(collection, settings.model, embedder.dimension)
     # read, never computed: a build from another version of `prepared` was stale above
     ready = prepared.load(stored.path, stored.chunks, embedder, settings.neighbours_per_word, settings.neighbour_floor)
     stored.extra["lexical"] = ready.lexical
@@ -128,7 +145,7 @@ def _load(collection: str, settings: Settings, mode: str, log) -> Engine:
                                 settings.duplicate_overlap, settings.fusion).fit(stored)
     nlp.pipeline()  # loaded with the collection, not on the first question
     return Engine(collection, retriever, ready.vocab, settings, Speller().fit(ready.vocab.words), ready.sentences,
-                  {c.id: i for i, c in enumerate(stored.chunks)}, AnswerModel.load())
+                  {c.id: i for i, c in enumerate(stored.chunks)}, AnswerModel.load(), generation)
 
 
 def forget_engines() -> None:

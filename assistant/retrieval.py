@@ -1,6 +1,9 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25), fused by reciprocal rank.
+"""Hybrid retrieval: dense and lexical (BM25) search, fused here whatever store searched.
 
 Every retriever has the same two verbs: `fit(index)` once, `search(query, k)` per question.
+A store's searches (`FileSearch` over FAISS and bm25s, or `pgstore.PgSearch` in PostgreSQL) give
+(row, score) lists; fusion, near-duplicate collapse and the primary source are decided here, so
+both stores rank alike for the same scores.
 """
 
 from __future__ import annotations
@@ -49,20 +52,26 @@ class LexicalRetriever:
         self.bm25.save(str(folder), show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalRetriever":
+    def load(cls, folder: Path, scores: bool = True) -> "LexicalRetriever":
+        """The saved index; with `scores=False` only its vocabulary, to turn queries into `term_ids`
+        for a store that keeps the scores itself (pgstore's postings)."""
         import bm25s
 
         self = cls()
         self.tokenizer = _tokenizer()
         self.tokenizer.load_vocab(str(folder))
-        self.bm25 = bm25s.BM25.load(str(folder), show_progress=False)
-        self.size = int(self.bm25.scores["num_docs"])
+        if scores:
+            self.bm25 = bm25s.BM25.load(str(folder), show_progress=False)
+            self.size = int(self.bm25.scores["num_docs"])
         return self
 
-    def scores(self, query: str) -> np.ndarray:
+    def term_ids(self, query: str) -> list[int]:
+        """The query's terms as the index's term numbers (repeats kept: each one scores again)."""
         ids = self.tokenizer.tokenize([query], update_vocab=False, show_progress=False)[0]
-        ids = [i for i in ids if i != 0] or [0]
-        return np.asarray(self.bm25.get_scores(ids), dtype=np.float32)
+        return [i for i in ids if i != 0] or [0]
+
+    def scores(self, query: str) -> np.ndarray:
+        return np.asarray(self.bm25.get_scores(self.term_ids(query)), dtype=np.float32)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         s = self.scores(query)
@@ -82,6 +91,36 @@ class DenseRetriever:
             return []
         scores, ids = self.index.search(qvec.reshape(1, -1).astype(np.float32), min(k, self.index.ntotal))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+class FileSearch:
+    """The embedded store's searches: FAISS and bm25s over the whole collection, exact search and
+    BM25 scores of a subset's passages when `docs` names some documents."""
+
+    def __init__(self, index: StoredIndex, lexical: LexicalRetriever):
+        self.chunks = index.chunks
+        self.vectors = index.vectors
+        self.lexical_index = lexical
+        self.dense_index = DenseRetriever().fit(index)
+
+    def _subset(self, docs: set[str]) -> np.ndarray:
+        return np.array([i for i, c in enumerate(self.chunks) if c.doc in docs], dtype=np.int64)
+
+    def dense(self, qvec: np.ndarray, k: int, docs: set[str] | None = None) -> list[tuple[int, float]]:
+        if docs is None:
+            return self.dense_index.search(qvec, k)
+        subset = self._subset(docs)
+        d = self.vectors[subset] @ qvec
+        top = np.argsort(-d)[:k]
+        return [(int(subset[j]), float(d[j])) for j in top]
+
+    def lexical(self, query: str, k: int, docs: set[str] | None = None) -> list[tuple[int, float]]:
+        if docs is None:
+            return self.lexical_index.search(query, k)
+        subset = self._subset(docs)
+        sc = self.lexical_index.scores(query)[subset]
+        top = np.argsort(-sc, kind="stable")[:k]
+        return [(int(subset[j]), float(sc[j])) for j in top if sc[j] > 0]
 
 
 def rrf(rankings: list[list[int]], k: int = 60, weights: list[float] | None = None) -> dict[int, float]:
@@ -138,11 +177,12 @@ class HybridRetriever:
         self.chunks: list[Chunk] = index.chunks
         self.documents: dict[str, DocumentInfo] = index.documents
         self.vectors = index.vectors
-        lexical = index.extra.get("lexical")
-        if lexical is None:
-            lexical = index.extra["lexical"] = LexicalRetriever().fit(lexical_texts(self.chunks, self.documents))
-        self.lexical = lexical
-        self.dense = DenseRetriever().fit(index)
+        self.store = index.extra.get("search")  # a shared store's searches (pgstore.PgSearch)
+        if self.store is None:
+            lexical = index.extra.get("lexical")
+            if lexical is None:
+                lexical = index.extra["lexical"] = LexicalRetriever().fit(lexical_texts(self.chunks, self.documents))
+            self.store = FileSearch(index, lexical)
         self._shingle_cache: dict[int, frozenset] = {}
         return self
 
@@ -152,22 +192,8 @@ class HybridRetriever:
             return []
         if qvec is None:
             qvec = self.embedder.encode_query(query)
-        if docs is None:
-            dense = self.dense.search(qvec, self.candidates) if self.mode != "bm25" else []
-            lexical = self.lexical.search(query, self.candidates) if self.mode != "dense" else []
-        else:  # a subset: exact search over its vectors, BM25 scores of its passages
-            subset = np.array([i for i, c in enumerate(self.chunks) if c.doc in docs], dtype=np.int64)
-            if not len(subset):
-                return []
-            dense, lexical = [], []
-            if self.mode != "bm25":
-                d = self.vectors[subset] @ qvec
-                top = np.argsort(-d)[: self.candidates]
-                dense = [(int(subset[j]), float(d[j])) for j in top]
-            if self.mode != "dense":
-                sc = self.lexical.scores(query)[subset]
-                top = np.argsort(-sc, kind="stable")[: self.candidates]
-                lexical = [(int(subset[j]), float(sc[j])) for j in top if sc[j] > 0]
+        dense = self.store.dense(qvec, self.candidates, docs) if self.mode != "bm25" else []
+        lexical = self.store.lexical(query, self.candidates, docs) if self.mode != "dense" else []
         if self.fusion == "rrf":
             fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], self.rrf_k)
         else:

@@ -38,6 +38,10 @@ class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "index"
     uploads_dir: Path = PROJECT_ROOT / "data" / "uploads"
+    # Where collections are indexed: "" keeps FAISS + bm25s files under index_dir (one machine);
+    # a postgresql://user@host/db URI shares one PostgreSQL + pgvector index between many app
+    # processes and machines (assistant/pgstore.py)
+    store: str = ""
 
     # Embedding model: a local path or a hub id
     model: str = field(default_factory=_default_model)

@@ -332,3 +332,63 @@ def previous_embeddings(cdir: Path) -> dict[str, np.ndarray]:
         return {k: vectors[i] for i, k in enumerate(keys)}
     except Exception:
         return {}
+
+
+class FileStore:
+    """The embedded store: each collection's builds as files under `index_dir` (the default).
+
+    The seam every store has (`pgstore.PgStore` is the other): the manifest of the current build,
+    write-and-publish a build, load it, the vectors it holds by content key, the collection's
+    sources, and a generation a process compares to notice a newer build (None here: a process
+    that re-indexes reloads itself, as the app does after an upload)."""
+
+    shared = False  # only this machine's processes read it: a reader may rebuild a stale index
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+
+    def dir(self, collection: str) -> Path:
+        return collection_dir(self.index_dir, collection)
+
+    def manifest(self, collection: str) -> dict | None:
+        return read_manifest(self.dir(collection))
+
+    def write(self, collection: str, manifest: dict, chunks: list[Chunk], documents: dict[str, DocumentInfo],
+              vectors: np.ndarray, keys: list[str], exact_limit: int, prepare=None) -> Path:
+        return write_build(self.dir(collection), manifest, chunks, documents, vectors, keys, exact_limit, prepare)
+
+    def load(self, collection: str, model: str, dimension: int) -> StoredIndex:
+        return load_build(self.dir(collection), collection, model, dimension)
+
+    def previous_embeddings(self, collection: str) -> dict[str, np.ndarray]:
+        return previous_embeddings(self.dir(collection))
+
+    def generation(self, collection: str) -> object:
+        return None
+
+    def sources(self, collection: str) -> list[Path]:
+        return read_sources(self.dir(collection))
+
+    def set_sources(self, collection: str, sources: list[Path]) -> None:
+        write_sources(self.dir(collection), sources)
+
+    def collections(self) -> list[str]:
+        return list_collections(self.index_dir)
+
+
+_stores: dict[tuple, object] = {}
+
+
+def open_store(settings) -> "FileStore":
+    """The store `settings.store` names: a postgresql:// URI selects PostgreSQL, nothing the files."""
+    key = (settings.store, settings.index_dir)
+    if key not in _stores:
+        if settings.store.startswith(("postgresql://", "postgres://")):
+            from assistant.pgstore import PgStore
+
+            _stores[key] = PgStore(settings.store, settings.index_dir)
+        elif settings.store:
+            raise ValueError(f"store must be a postgresql:// URI or empty (the index files), not {settings.store!r}")
+        else:
+            _stores[key] = FileStore(settings.index_dir)
+    return _stores[key]

@@ -324,10 +324,10 @@ def viewer_html(answer: dict, n: int, settings: Settings | None = None) -> str:
 # ----------------------------------------------------------------------------- collections
 
 def collection_choices(settings: Settings | None = None) -> list[tuple[str, str]]:
-    from assistant.store import list_collections
+    from assistant.store import open_store
 
     settings = settings or load_settings()
-    names = [n for n in list_collections(settings.index_dir) if n != DEFAULT_COLLECTION]
+    names = [n for n in open_store(settings).collections() if n != DEFAULT_COLLECTION]
     return [("Built-in documents", DEFAULT_COLLECTION)] + [(n, n) for n in names]
 
 

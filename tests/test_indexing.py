@@ -203,7 +203,7 @@ def test_encoder_embeds_identical_texts_once_in_blocks(tmp_path, embedder, monke
         return real(texts, progress)
 
     monkeypatch.setattr(embedder, "encode", spy)
-    enc = indexing._Encoder(embedder, tmp_path / "nothing", progress=False, block=3)
+    enc = indexing._Encoder(embedder, {}, progress=False, block=3)
     enc.add(["a", "b"], ["one text", "another text"])
     assert not enc.ready()
     enc.add(["a", "c"], ["one text", "a third text"])
@@ -289,3 +289,37 @@ def test_cli_indexes_the_good_pdfs_and_names_each_bad_file(tmp_path):
     assert sorted(ln for ln in again.stderr.splitlines() if ln.startswith("skipped ")) == sorted(skipped.values())
     build = current_build(collection_dir(tmp_path / "index", "reports"))
     assert {Path(f["file"]).name for f in json.loads((build / "manifest.json").read_text())["failed"]} == set(skipped)
+
+
+# --- reading and embedding on a Dask cluster ----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_index_with_two_dask_workers_makes_the_serial_build(tmp_path, embedder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in SMALL:
+        shutil.copy(CORPUS / name, folder / name)
+    make_pdf(folder / "report.pdf", ["Inspection of Anytown children's services.",
+                                     "Lead inspector: Jane Example, His Majesty's Inspector"])
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50)
+    serial = load_settings(index_dir=tmp_path / "serial", uploads_dir=tmp_path / "uploads")
+    build_collection("docs", [folder], serial, embedder)
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "dask"), "PYTHONPATH": str(PROJECT_ROOT),
+           "ASSISTANT_UPLOADS_DIR": str(tmp_path / "uploads")}
+    r = subprocess.run([sys.executable, "-m", "assistant", "index", str(folder), "--collection", "docs", "--workers", "2"],
+                       cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1, r.stderr  # broken.pdf is named, the rest indexed
+    assert "Indexed 4 documents" in r.stdout and "skipped" in r.stderr and "broken.pdf" in r.stderr
+    assert "Reading and embedding" in r.stderr  # the progress bar
+    a, b = stored(serial), stored(serial.replace(index_dir=tmp_path / "dask"))
+    assert a.chunks == b.chunks and a.documents == b.documents and a.keys == b.keys
+    assert np.allclose(a.vectors, b.vectors, atol=1e-5)
+
+
+def test_bad_worker_count_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    assert main(["index", str(CORPUS), "--collection", "x", "--workers", "-1"]) == 2
+    assert capsys.readouterr().err == "error: workers must be at least 1, not -1\n"

@@ -22,8 +22,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def settings(project_settings):
-    return project_settings
+def settings(store_settings):
+    return store_settings  # the index files, then PostgreSQL
 
 
 @pytest.mark.parametrize("question, must, doc, passage", CASES)

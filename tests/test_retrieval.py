@@ -17,8 +17,8 @@ def test_rrf_rewards_agreement_between_rankings():
 
 
 @pytest.fixture(scope="module")
-def engine(project_settings):
-    return load_engine(None, project_settings, log=lambda *a: None)
+def engine(store_settings):
+    return load_engine(None, store_settings, log=lambda *a: None)  # the index files, then PostgreSQL
 
 
 def test_modes_are_the_eval_baselines(engine):
