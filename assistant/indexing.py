@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -201,9 +202,8 @@ def _load_and_chunk(sources, settings, embedder, report, progress, previous, cli
             if slots[i][0] == "ok":
                 encoder.add_chunks(slots[i])
     max_tokens = None  # the model loads once the parser has started, while it works
-    parse = _parse_on_cluster if client is not None else _parse_files
-    for (i, key, hashed), (result, seconds) in parse(todo, files, catalogues, multi_root, settings, encoder, progress,
-                                                      client):
+    parse = partial(_parse_on_cluster, client=client) if client is not None else _parse_files
+    for (i, key, hashed), (result, seconds) in parse(todo, files, catalogues, multi_root, settings, encoder, progress):
         stats["parse_seconds"] += seconds
         stats["parsed"] += 1
         if result[0] == "ok":
@@ -388,15 +388,13 @@ def _job(files, catalogues, multi_root, settings, i):
     return root, f, catalogue, root.name if multi_root else None, settings.chunk_tokens, settings.merge_tokens
 
 
-def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progress, client=None):
+def _parse_files(todo, files, catalogues, multi_root, settings, encoder, progress):
     """Yield (todo entry, (result, seconds)) for each file to parse, in order.
 
     With a worker, files are parsed while this thread encodes: before waiting for a file
     that is not ready yet, the chunks waiting to be embedded are encoded if there are
     enough of them for a well-filled, length-sorted block."""
-    def job(i):
-        return _job(files, catalogues, multi_root, settings, i)
-
+    job = partial(_job, files, catalogues, multi_root, settings)
     bar = tqdm(total=len(todo), desc="Reading", unit="file", disable=not progress or not todo)
     mode = PARSE_WORKER if len(todo) >= PARSE_INLINE_BELOW else "inline"
     if mode == "inline":

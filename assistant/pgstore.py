@@ -34,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.retrieval import LexicalRetriever, lexical_texts
+from assistant.prepared import BM25
+from assistant.retrieval import LexicalRetriever
 from assistant.store import MANIFEST_VERSION, IndexProblem, StoredIndex, _verify_files, collection_dir, sha256_file
 from assistant.types import Chunk, DocumentInfo
 
@@ -44,7 +45,6 @@ HNSW_EF_CONSTRUCTION = 64
 # of evals/bench_store.py (0.959 at 100, 0.906 at pgvector's default of 40; 400 gains nothing), in 1.9 ms;
 # 0.905 on its 1M set, where the graph itself (m, ef_construction) limits it
 HNSW_EF_SEARCH = 200
-BM25 = "bm25"  # prepared.BM25: the folder of the bm25s index, whose impacts become the postings
 LOCAL_PREFIX = "pg-"  # index/<collection>/builds/pg-<build>: a reader's copy of a build's files
 
 SCHEMA = """
@@ -147,11 +147,12 @@ class PgStore:
         return {k: v.to_numpy() for k, v in rows}
 
     def write(self, collection: str, manifest: dict, chunks: list[Chunk], documents: dict[str, DocumentInfo],
-              vectors: np.ndarray, keys: list[str], exact_limit: int, prepare=None) -> int:
+              vectors: np.ndarray, keys: list[str], exact_limit: int, prepare) -> int:
         """Write a build and publish it, in one transaction; returns its id (the new generation).
 
         `prepare(folder, previous)` writes what answering needs into a folder (`previous`: the
-        current build's files, for what it can reuse) and returns the names it wrote."""
+        current build's files, for what it can reuse) and returns the names it wrote; its BM25
+        index (prepared.BM25) becomes the postings."""
         dim = int(vectors.shape[1]) if len(vectors) else int(manifest.get("dimension", 384))
         with tempfile.TemporaryDirectory(prefix="assistant-build-") as tmp:
             folder = Path(tmp)
@@ -159,11 +160,7 @@ class PgStore:
                 previous = self._materialize(collection)
             except IndexProblem:  # a damaged copy: nothing is reused from it
                 previous = None
-            files = prepare(folder, previous) if prepare else []
-            if not (folder / BM25).is_dir():  # the postings are the bm25s index's
-                (folder / BM25).mkdir()
-                LexicalRetriever().fit(lexical_texts(chunks, documents)).save(folder / BM25)
-                files += sorted(str(p.relative_to(folder)) for p in (folder / BM25).iterdir())
+            files = prepare(folder, previous)
             (folder / "documents.json").write_text(
                 json.dumps({k: v.__dict__ for k, v in documents.items()}, ensure_ascii=False, indent=1), encoding="utf-8")
             files = ["documents.json", *files]

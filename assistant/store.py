@@ -354,7 +354,7 @@ class FileStore:
         return read_manifest(self.dir(collection))
 
     def write(self, collection: str, manifest: dict, chunks: list[Chunk], documents: dict[str, DocumentInfo],
-              vectors: np.ndarray, keys: list[str], exact_limit: int, prepare=None) -> Path:
+              vectors: np.ndarray, keys: list[str], exact_limit: int, prepare) -> Path:
         return write_build(self.dir(collection), manifest, chunks, documents, vectors, keys, exact_limit, prepare)
 
     def load(self, collection: str, model: str, dimension: int) -> StoredIndex:

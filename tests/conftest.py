@@ -19,6 +19,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 STARTUP_TIMEOUT = 180  # seconds; the machine is shared and the first import is slow
+# three short documents of the default corpus, for the tests that index a folder and edit it
+SMALL = ["2017-09-news-government-takes-control.txt", "2018-11-news-croydon-making-progress.txt",
+         "2019-05-community-care-camden-peer-support.txt"]
 
 
 def _free_port() -> int:
@@ -103,6 +106,26 @@ def page(browser, app_server):
     tab.wait_for_selector("#chat")
     yield tab
     context.close()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real embedding model, as the indexer uses it."""
+    from assistant.embedding import Embedder
+    from assistant.settings import load_settings
+
+    s = load_settings()
+    return Embedder(s.model, s.embed_batch_size)
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """Copies of the SMALL documents in a folder of the test's own, to index and edit."""
+    d = tmp_path / "docs"
+    d.mkdir()
+    for name in SMALL:
+        shutil.copy(ROOT / "corpus" / name, d / name)
+    return d
 
 
 @pytest.fixture(scope="session")

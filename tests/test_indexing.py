@@ -17,30 +17,13 @@ import numpy as np
 import pytest
 
 from assistant import indexing
-from assistant.embedding import Embedder
 from assistant.indexing import build_collection
 from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.store import collection_dir, current_build, load_build, make_faiss, read_manifest
+from tests.conftest import SMALL
 
 CORPUS = PROJECT_ROOT / "corpus"
-SMALL = ["2017-09-news-government-takes-control.txt", "2018-11-news-croydon-making-progress.txt",
-         "2019-05-community-care-camden-peer-support.txt"]
 DIM = 384
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    s = load_settings()
-    return Embedder(s.model, s.embed_batch_size)
-
-
-@pytest.fixture
-def folder(tmp_path) -> Path:
-    d = tmp_path / "docs"
-    d.mkdir()
-    for name in SMALL:
-        shutil.copy(CORPUS / name, d / name)
-    return d
 
 
 @pytest.fixture
@@ -155,11 +138,7 @@ def test_added_file_is_the_only_one_read(folder, settings, embedder):
 # --- parsing in a worker process, overlapped with encoding ------------------------------------
 
 
-def test_worker_process_makes_the_same_build_as_inline(tmp_path, embedder, monkeypatch):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name in SMALL:
-        shutil.copy(CORPUS / name, folder / name)
+def test_worker_process_makes_the_same_build_as_inline(tmp_path, folder, embedder, monkeypatch):
     make_pdf(folder / "report.pdf", ["Inspection of Anytown children's services.",
                                      "Lead inspector: Jane Example, His Majesty's Inspector",
                                      "Overall effectiveness: Good."])

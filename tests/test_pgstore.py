@@ -17,14 +17,12 @@ import time
 import numpy as np
 import pytest
 
-from assistant.embedding import Embedder
 from assistant.indexing import build_collection
 from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.store import IndexProblem, open_store
+from tests.conftest import SMALL
 
 CORPUS = PROJECT_ROOT / "corpus"
-SMALL = ["2017-09-news-government-takes-control.txt", "2018-11-news-croydon-making-progress.txt",
-         "2019-05-community-care-camden-peer-support.txt"]
 DIM = 384
 QUESTIONS = [
     "Who led the 2024 inspection?",
@@ -37,21 +35,6 @@ QUESTIONS = [
     "When did the government take control of Croydon's children's services?",
     "What is the capital of France?",
 ]
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    s = load_settings()
-    return Embedder(s.model, s.embed_batch_size)
-
-
-@pytest.fixture
-def folder(tmp_path):
-    d = tmp_path / "docs"
-    d.mkdir()
-    for name in SMALL:
-        shutil.copy(CORPUS / name, d / name)
-    return d
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from filelock import FileLock
 
-from assistant.embedding import Embedder
 from assistant.indexing import IndexBusy, build_collection, is_stale, source_fingerprint
 from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.store import (
@@ -35,12 +34,6 @@ DIM = 384  # all-MiniLM-L6-v2
 @pytest.fixture(scope="session")
 def shared(shared_index) -> Path:
     return shared_index
-
-
-@pytest.fixture
-def embedder():
-    s = load_settings()
-    return Embedder(s.model, s.embed_batch_size)
 
 
 @pytest.fixture
