@@ -3,8 +3,10 @@
 One scoring path: every sentence of the passages retrieval found gets its general signals
 (`features`), a logistic model fitted on labelled questions of several collections turns them into
 the probability that the sentence answers (`AnswerModel`), and the answer is the best sentence with
-the few others nearly as likely. When even the best is unlikely, it refuses: the same probability,
-its threshold calibrated on the same questions.
+the few others nearly as likely. Whether to answer at all is the same probabilities read at the
+level of the question: how likely the best sentences are, how far the best stands out, and how well
+anything found matches the question (`ASKED`), calibrated by a second logistic regression into the
+probability that the question is answerable; below `abstain` it refuses.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.features import FEATURES, Candidate, doc_year, of_years
+from assistant.features import ASKED, FEATURES, Candidate, doc_year, of_years
 from assistant.settings import PACKAGE_DATA
 from assistant.types import Citation, DocumentInfo
 from assistant.words import stems
@@ -24,6 +26,8 @@ from assistant.words import stems
 MODEL_FILE = PACKAGE_DATA / "answer_model.json"
 CANNOT_ANSWER = "I can't find an answer to that in this collection."  # how every refusal begins
 SAME = 0.6  # share of stems two sentences share for the second to add nothing
+# what decides whether a question is answered: its best sentences' probabilities, then ASKED
+QUESTION_FEATURES = ("best", "second", "gap", "best_five", "near_best", *ASKED)
 
 
 @dataclass
@@ -36,8 +40,9 @@ class Composed:
 
 @dataclass(frozen=True)
 class AnswerModel:
-    """Logistic regression over FEATURES, standardised; `abstain` is the probability below which the
-    best sentence is no answer, `extra` the share of the best's probability a further sentence needs."""
+    """Logistic regression over FEATURES, standardised: the probability that a sentence answers; and one
+    over QUESTION_FEATURES (`answerable`): the probability that the question is answered at all, below
+    `abstain` a refusal. `extra` is the share of the best's probability a further sentence needs."""
 
     features: tuple[str, ...]
     mean: np.ndarray
@@ -46,23 +51,67 @@ class AnswerModel:
     intercept: float
     abstain: float
     extra: float
+    answerable: "Logistic | None" = None  # None: the best sentence's probability stands for the question's
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AnswerModel":
         d = json.loads(Path(path).read_text(encoding="utf-8"))
-        if tuple(d["features"]) != FEATURES:
+        if tuple(d["features"]) != FEATURES or tuple(d.get("answerable", {}).get("features", QUESTION_FEATURES)) != QUESTION_FEATURES:
             raise ValueError(f"{path}: fitted on other features; refit with `python -m evals fit`")
+        answerable = Logistic.from_dict(d["answerable"]) if "answerable" in d else None
         return cls(tuple(d["features"]), np.array(d["mean"]), np.array(d["scale"]), np.array(d["coef"]),
-                   float(d["intercept"]), float(d["abstain"]), float(d["extra"]))
+                   float(d["intercept"]), float(d["abstain"]), float(d["extra"]), answerable)
 
     def save(self, path: Path, about: dict) -> None:
         d = {"about": about, "features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
              "coef": self.coef.tolist(), "intercept": self.intercept, "abstain": self.abstain, "extra": self.extra}
+        if self.answerable is not None:
+            d["answerable"] = {"features": list(QUESTION_FEATURES), **self.answerable.to_dict()}
         path.write_text(json.dumps(d, indent=1) + "\n", encoding="utf-8")
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return _sigmoid(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+
+    def confidence(self, ranked: list["Candidate"]) -> float:
+        """The probability that the question is answered by the sentences found (ranked, likeliest first)."""
+        if not ranked:
+            return 0.0
+        if self.answerable is None:
+            return ranked[0].p
+        return float(self.answerable.probabilities(question_features(ranked)[None])[0])
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A logistic regression over standardised inputs."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        return _sigmoid(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
+                "intercept": self.intercept}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Logistic":
+        return cls(np.array(d["mean"]), np.array(d["scale"]), np.array(d["coef"]), float(d["intercept"]))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def question_features(ranked: list[Candidate]) -> np.ndarray:
+    """QUESTION_FEATURES of scored candidates, likeliest first."""
+    p = np.array([c.p for c in ranked])
+    second = p[1] if len(p) > 1 else 0.0
+    asked = ranked[0].features[[FEATURES.index(name) for name in ASKED]]
+    return np.concatenate([[p[0], second, p[0] - second, p[:5].mean(), (p > 0.5 * p[0]).sum()], asked])
 
 
 def score(cands: list[Candidate], model: AnswerModel) -> list[Candidate]:
@@ -97,7 +146,7 @@ def select(ranked: list[Candidate], model: AnswerModel, max_words: int, max_list
     chosen, words = [best], len(best.text.split())
     told = [stems(best.text)]
     for c in ranked[1:]:
-        if len(chosen) >= max_sentences or c.p < max(model.abstain, model.extra * best.p):
+        if len(chosen) >= max_sentences or c.p < model.extra * best.p:
             break
         own = stems(c.text)
         if any(len(own & t) > SAME * max(1, min(len(own), len(t))) for t in told):
@@ -116,8 +165,8 @@ def per_year(ranked: list[Candidate], model: AnswerModel, years: list[int],
     answered by the most likely sentence of each, oldest first, where each is likely enough."""
     chosen = []
     for year in sorted(years):
-        best = next((c for c in ranked if c.p >= model.abstain and of_years(c.text, documents.get(c.hit.chunk.doc), [year])
-                     and c not in chosen), None)
+        best = next((c for c in ranked if c.p >= model.extra * ranked[0].p and c not in chosen
+                     and of_years(c.text, documents.get(c.hit.chunk.doc), [year])), None)
         if best is not None:
             chosen.append(best)
     return chosen
@@ -167,7 +216,7 @@ def refusal(documents: dict[str, DocumentInfo]) -> str:
 def compose(cands: list[Candidate], model: AnswerModel, documents: dict[str, DocumentInfo], max_words: int = 80,
             max_list_words: int = 160, max_sentences: int = 3, years: list[int] = ()) -> Composed:
     ranked = score(cands, model)
-    confidence = ranked[0].p if ranked else 0.0
+    confidence = model.confidence(ranked)
     if confidence < model.abstain:
         return Composed(refusal(documents), [], True, confidence)
     each_year = per_year(ranked, model, years, documents) if len(set(years)) > 1 else []

@@ -26,6 +26,7 @@ FEATURES = ("cos", "cos_gap", "cos_focus", "cos_context", "cos_passage", "fused"
             "type_match", "type_miss", "year_match", "year_miss", "names", "lead_in", "polar", "cos_x_type",
             # of the question, the same for all its candidates: how well anything found matches it at all
             "q_cos", "q_cos_focus", "q_lex_focus", "q_cos_passage", "q_unknown", "q_unknown_names")
+ASKED = tuple(name for name in FEATURES if name.startswith("q_"))
 
 
 @dataclass(eq=False)  # one per sentence found: compared by identity

@@ -8,9 +8,15 @@ wording decides. Then, on the same train questions:
 
 - `extra`: the share of the best's probability a further sentence needs, chosen so that the composed
   answers are right (as the harness scores them) most often, averaged over collections;
-- `abstain`: the probability below which the best sentence is refused, chosen to maximise, averaged
-  over collections, half the share of answerable questions answered right plus half the share of
-  unanswerable ones refused, with false refusals held to at most 8% where possible.
+- `answerable`: a second logistic regression, at the level of the question, over how likely its best
+  sentences are and how well anything found matches it (`assistant.answer.QUESTION_FEATURES`), fitted
+  to tell answerable questions from unanswerable ones (each collection weighing the same). Its inputs
+  are the sentence model's probabilities *out of fold* (five folds by question id, a follow-up with its
+  standalone twin), as they are on questions the sentence model never saw: in-fold they are too sure;
+- `abstain`: the answerable-probability below which a question is refused, chosen on the same
+  out-of-fold figures to maximise, averaged over collections, half the share of answerable questions
+  answered right plus half the share of unanswerable ones refused, with false refusals held to at most
+  8% in each where possible.
 
 The blind parts are never seen. The model is written to assistant/data/answer_model.json (or
 --out), with what it was fitted on; a user can refit on their own labelled questions the same way.
@@ -19,6 +25,7 @@ The blind parts are never seen. The model is written to assistant/data/answer_mo
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from collections import defaultdict
@@ -27,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 MAX_FALSE_REFUSALS = 0.08
+FOLDS = 5
 NEVER_HELPS = {"q_unknown", "q_unknown_names"}  # signals whose weight may only lower a probability
 
 
@@ -181,9 +189,54 @@ def choose_extra(records, model) -> tuple[float, dict[str, bool]]:
     return best[1], best[2]
 
 
-def choose_abstain(records, probs, right) -> tuple[float, dict]:
-    """The refusal threshold (see the module's docstring) and what it gives per collection."""
-    best_p = {r["id"]: (float(p.max()) if len(p) else 0.0) for r, p in zip(records, probs)}
+def _fold(case_id: str) -> int:
+    base = case_id[: -len("/alone")] if case_id.endswith("/alone") else case_id
+    return int(hashlib.sha256(f"fold:{base}".encode()).hexdigest()[:8], 16) % FOLDS
+
+
+def out_of_fold(records, c_value: float) -> list[np.ndarray]:
+    """Each question's sentence probabilities from a model fitted on the other folds."""
+    from assistant.answer import AnswerModel
+    from assistant.features import FEATURES
+
+    probs = [np.zeros(0)] * len(records)
+    for k in range(FOLDS):
+        model = AnswerModel(FEATURES, *fit_logistic([r for r in records if _fold(r["id"]) != k], c_value), 0.0, 1.0)
+        for i, r in enumerate(records):
+            if _fold(r["id"]) == k and len(r["x"]):
+                probs[i] = model.probabilities(r["x"])
+    return probs
+
+
+def fit_answerable(records, probs, c_value: float):
+    """The question-level logistic regression (answerable or not) and each question's probability from it."""
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.answer import Logistic, question_features
+
+    used = [(r, p) for r, p in zip(records, probs) if len(p)]
+    x = np.stack([question_features(_ranked(r, p)) for r, p in used])
+    y = np.array([r["answerable"] for r, _ in used])
+    w = np.array(_weights([r for r, _ in used]))
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    fitted = LogisticRegression(C=c_value, max_iter=3000).fit((x - mean) / scale, y, sample_weight=w * len(w) / w.sum())
+    model = Logistic(mean, scale, fitted.coef_[0], float(fitted.intercept_[0]))
+    scores = dict.fromkeys((r["id"] for r in records), 0.0)
+    scores.update(zip((r["id"] for r, _ in used), model.probabilities(x)))
+    return model, scores
+
+
+def _ranked(record, p: np.ndarray):
+    """The record's candidates with probabilities `p`, likeliest first."""
+    for c, v in zip(record["cands"], p):
+        c.p = float(v)
+    return sorted(record["cands"], key=lambda c: -c.p)
+
+
+def choose_abstain(records, scores: dict[str, float], right) -> tuple[float, dict]:
+    """The refusal threshold on each question's answerable-probability `scores` (see the module's
+    docstring) and what it gives per collection."""
     groups = _by_collection(records)
 
     def outcome(t):
@@ -191,9 +244,9 @@ def choose_abstain(records, probs, right) -> tuple[float, dict]:
         for name, rs in groups.items():
             ans = [r for r in rs if r["answerable"]]
             una = [r for r in rs if not r["answerable"]]
-            answered_right = sum(right[r["id"]] and best_p[r["id"]] >= t for r in ans) / max(1, len(ans))
-            refused = sum(best_p[r["id"]] < t for r in una) / len(una) if una else None
-            false = sum(best_p[r["id"]] < t for r in ans) / max(1, len(ans))
+            answered_right = sum(right[r["id"]] and scores[r["id"]] >= t for r in ans) / max(1, len(ans))
+            refused = sum(scores[r["id"]] < t for r in una) / len(una) if una else None
+            false = sum(scores[r["id"]] < t for r in ans) / max(1, len(ans))
             per[name] = {"answered_right": answered_right, "refused_unanswerable": refused, "false_refusals": false}
         return per
 
@@ -201,7 +254,7 @@ def choose_abstain(records, probs, right) -> tuple[float, dict]:
         return np.mean([0.5 * v["answered_right"] + 0.5 * (v["refused_unanswerable"] if v["refused_unanswerable"]
                         is not None else v["answered_right"]) for v in per.values()])
 
-    grid = np.round(np.arange(0.01, 0.9, 0.01), 2)
+    grid = np.round(np.arange(0.01, 0.99, 0.01), 2)
     scored = [(t, outcome(t)) for t in grid]
     allowed = [(t, per) for t, per in scored if max(v["false_refusals"] for v in per.values()) <= MAX_FALSE_REFUSALS]
     t, per = max(allowed or scored, key=lambda tp: (value(tp[1]), -tp[0]))
@@ -209,7 +262,7 @@ def choose_abstain(records, probs, right) -> tuple[float, dict]:
 
 
 def main(argv=None) -> int:
-    from assistant.answer import MODEL_FILE, AnswerModel
+    from assistant.answer import MODEL_FILE, QUESTION_FEATURES, AnswerModel
     from assistant.features import FEATURES
 
     p = argparse.ArgumentParser(prog="python -m evals fit", description=__doc__.split("\n")[0])
@@ -221,21 +274,24 @@ def main(argv=None) -> int:
     records = gather(args.collections)
     mean, scale, coef, intercept = fit_logistic(records, args.c)
     draft = AnswerModel(FEATURES, mean, scale, coef, intercept, 0.0, 1.0)
-    probs = [draft.probabilities(r["x"]) if len(r["x"]) else np.zeros(0) for r in records]
     extra, right = choose_extra(records, draft)
-    abstain, per = choose_abstain(records, probs, right)
+    answerable, scores = fit_answerable(records, out_of_fold(records, args.c), args.c)
+    abstain, per = choose_abstain(records, scores, right)
     counts = defaultdict(lambda: [0, 0])
     for r in records:
         counts[r["collection"]][0 if r["answerable"] else 1] += 1
     about = {"fitted": time.strftime("%Y-%m-%d"), "command": "python -m evals fit", "C": args.c,
              "train_questions": {k: {"answerable": a, "unanswerable": u} for k, (a, u) in counts.items()},
              "on_train": per}
-    model = AnswerModel(FEATURES, mean, scale, coef, intercept, abstain, extra)
+    model = AnswerModel(FEATURES, mean, scale, coef, intercept, abstain, extra, answerable)
     model.save(args.out, about)
     print(f"fitted on {len(records)} train questions in {time.time() - t0:.0f} s -> {args.out}", file=sys.stderr)
     for name, w in sorted(zip(FEATURES, coef), key=lambda t: -abs(t[1])):
         print(f"  {name:12s} {w:+.3f}")
-    print(f"abstain below {abstain:.2f}; a further sentence needs {extra:.2f} of the best's probability")
+    print("answerable:")
+    for name, w in sorted(zip(QUESTION_FEATURES, answerable.coef), key=lambda t: -abs(t[1])):
+        print(f"  {name:12s} {w:+.3f}")
+    print(f"abstain below {abstain:.2f} (answerable, out of fold); a further sentence needs {extra:.2f} of the best's probability")
     for name, v in per.items():
         print(f"  {name:8s} " + ", ".join(f"{k} {'-' if x is None else f'{x:.2f}'}" for k, x in v.items()))
     return 0

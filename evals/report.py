@@ -234,7 +234,7 @@ def markdown(results: list[dict], meta: dict, plots: dict[str, str], out_dir: Pa
              f"{meta['load_average']} on {meta['cpus']} CPUs. "
              f"Embedding model `{_model_name(meta['model'])}`; top_k={meta['top_k']}, candidates={meta.get('candidates')}, "
              f"fusion={meta.get('fusion', 'minmax')}"
-             + (f", refusing below p={meta['abstain']}" if "abstain" in meta else "") + ".", "",
+             + (f", refusing when the question is answerable with p below {meta['abstain']}" if "abstain" in meta else "") + ".", "",
              "Three systems run side by side on every set: **BM25** (words only), **Dense** (embeddings only) and "
              "**Hybrid** (both, their normalised scores fused: the assistant's default). Only retrieval differs between them; "
              "the answer composer is the same. Every metric is defined in `evals/README.md`; `rows.jsonl` beside this "
@@ -442,7 +442,7 @@ def collections_markdown(results: list[dict], meta: dict, limit: int = 25) -> st
              f"Run {meta['started']} in {meta['seconds']:.0f} s (`{meta['command']}`), load average "
              f"{meta['load_average']} on {meta['cpus']} CPUs. Embedding model `{_model_name(meta['model'])}`; "
              f"top_k={meta['top_k']}, fusion={meta.get('fusion', 'minmax')}"
-             + (f", refusing below p={meta['abstain']}" if "abstain" in meta else "") + ". "
+             + (f", refusing when the question is answerable with p below {meta['abstain']}" if "abstain" in meta else "") + ". "
              "Default system (hybrid retrieval) only; `python -m evals croydon|clapnq|beir` compare the three systems.", "",
              "Each collection is split into a **train** part (questions development may read and fit) and a **blind** "
              "part (measured only: its failures are never listed and its rows in `rows.jsonl` hold no question, answer "

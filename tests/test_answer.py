@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from assistant.answer import CANNOT_ANSWER, MODEL_FILE, AnswerModel, compose
+from dataclasses import replace
+
+from assistant.answer import CANNOT_ANSWER, MODEL_FILE, QUESTION_FEATURES, AnswerModel, Logistic, compose
 from assistant.features import FEATURES, Candidate
 from assistant.types import Chunk, DocumentInfo, Hit
 
@@ -64,3 +66,27 @@ def test_a_question_naming_two_years_gets_the_most_likely_sentence_of_each_oldes
               cand("Caseloads were 30.", 0.7, "a.txt#1")]
     a = compose(ranked, MODEL, DOCS, years=[2024, 2019])
     assert a.text == "(2019) Caseloads were 30 [1]. (2024) Caseloads are now 15 [2]."
+
+
+def _answerable_when(feature: str, weight: float, intercept: float) -> Logistic:
+    n = len(QUESTION_FEATURES)
+    return Logistic(np.zeros(n), np.ones(n), np.eye(n)[QUESTION_FEATURES.index(feature)] * weight, intercept)
+
+
+def test_whether_to_answer_is_the_question_level_probability_not_the_best_sentence_alone():
+    # answerable only when the best sentence stands out from the second: a close second means nothing fits well
+    model = replace(MODEL, abstain=0.5, answerable=_answerable_when("gap", 20.0, -2.0))
+    clear = compose([cand("Caseloads are high.", 0.8), cand("The sun shines.", 0.1, "b.txt#2")], model, DOCS)
+    assert not clear.abstained and clear.text == "Caseloads are high [1]."
+    assert clear.confidence == pytest.approx(1 / (1 + np.exp(-(20 * (1 / (1 + np.exp(-3)) - 1 / (1 + np.exp(4))) - 2))))
+    close = compose([cand("Caseloads are high.", 0.8), cand("Caseloads were high.", 0.79, "b.txt#2")], model, DOCS)
+    assert close.abstained and not close.citations  # the same best sentence, refused: the question is not answered
+
+
+def test_the_answerable_layer_is_saved_and_loaded_with_the_model(tmp_path):
+    model = replace(MODEL, abstain=0.5, answerable=_answerable_when("best", 10.0, -5.0))
+    model.save(tmp_path / "m.json", {})
+    loaded = AnswerModel.load(tmp_path / "m.json")
+    ranked = [cand("Caseloads are high.", 0.8), cand("The sun shines.", 0.1, "b.txt#2")]
+    assert compose(ranked, loaded, DOCS) == compose(ranked, model, DOCS)
+    assert loaded.answerable.coef.tolist() == model.answerable.coef.tolist()
