@@ -234,7 +234,7 @@ def _ranked(record, p: np.ndarray):
     return sorted(record["cands"], key=lambda c: -c.p)
 
 
-def choose_abstain(records, scores: dict[str, float], right) -> tuple[float, dict]:
+def choose_abstain(records, scores: dict[str, float], right, max_false: float = MAX_FALSE_REFUSALS) -> tuple[float, dict]:
     """The refusal threshold on each question's answerable-probability `scores` (see the module's
     docstring) and what it gives per collection."""
     groups = _by_collection(records)
@@ -256,7 +256,7 @@ def choose_abstain(records, scores: dict[str, float], right) -> tuple[float, dic
 
     grid = np.round(np.arange(0.01, 0.99, 0.01), 2)
     scored = [(t, outcome(t)) for t in grid]
-    allowed = [(t, per) for t, per in scored if max(v["false_refusals"] for v in per.values()) <= MAX_FALSE_REFUSALS]
+    allowed = [(t, per) for t, per in scored if max(v["false_refusals"] for v in per.values()) <= max_false]
     t, per = max(allowed or scored, key=lambda tp: (value(tp[1]), -tp[0]))
     return float(t), per
 
@@ -269,6 +269,8 @@ def main(argv=None) -> int:
     p.add_argument("--collections", default=None, help="comma-separated (default: every collection with data)")
     p.add_argument("--out", type=Path, default=MODEL_FILE)
     p.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    p.add_argument("--max-false-refusals", type=float, default=MAX_FALSE_REFUSALS,
+                   help="the share of answerable questions any one collection may see refused")
     args = p.parse_args(argv)
     t0 = time.time()
     records = gather(args.collections)
@@ -276,7 +278,7 @@ def main(argv=None) -> int:
     draft = AnswerModel(FEATURES, mean, scale, coef, intercept, 0.0, 1.0)
     extra, right = choose_extra(records, draft)
     answerable, scores = fit_answerable(records, out_of_fold(records, args.c), args.c)
-    abstain, per = choose_abstain(records, scores, right)
+    abstain, per = choose_abstain(records, scores, right, args.max_false_refusals)
     counts = defaultdict(lambda: [0, 0])
     for r in records:
         counts[r["collection"]][0 if r["answerable"] else 1] += 1
