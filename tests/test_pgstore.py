@@ -103,6 +103,23 @@ def test_a_failed_write_leaves_the_previous_build_serving(pg, folder, embedder, 
     assert ask(question, collection="docs", settings=pg).answer == answer
 
 
+def test_a_failed_delete_changes_nothing(pg, folder, embedder, monkeypatch):
+    from functools import partial
+
+    import assistant.pgstore as pgstore
+    from assistant import prepared
+    from assistant.pipeline import load_engine
+
+    build_collection("docs", [folder], pg, embedder)
+    index = load_engine("docs", pg).retriever.store
+    before, count = open_store(pg).generation("docs"), index.count()
+    monkeypatch.setattr(pgstore, "_copy_postings", lambda *args: 1 / 0)  # inside the delete's transaction
+    with pytest.raises(ZeroDivisionError):
+        index.delete({SMALL[0]}, pg.exact_search_limit, partial(prepared.write, embedder=embedder))
+    assert open_store(pg).generation("docs") == before
+    assert load_engine("docs", pg).retriever.store.count({"doc": [SMALL[0]]}) > 0 and index.count() == count
+
+
 def test_reindex_reuses_vectors_keeps_two_builds_and_forgets_a_deleted_file(pg, folder, embedder):
     first = build_collection("docs", [folder], pg, embedder)
     assert first.embedded == first.chunks > 20
