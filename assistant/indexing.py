@@ -141,7 +141,7 @@ def build_collection(
         infos = {k: v[0] for k, v in documents.items()}
         # what answering needs is computed now, into the build, not on the first question
         store.write(collection, manifest, chunks, infos, vectors, keys, settings.exact_search_limit,
-                    prepare=lambda folder, previous: prepared.write(folder, chunks, infos, embedder, previous, progress))
+                    prepare=partial(prepared.write, embedder=embedder, progress=progress))
         t3 = time.perf_counter()
         report.seconds = {"load_chunk": t1 - t0, "embed": t2 - t1, "write": t3 - t2, "total": t3 - t0}
         report.documents, report.chunks = len(documents), len(chunks)

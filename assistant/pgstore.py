@@ -36,7 +36,8 @@ import numpy as np
 
 from assistant.prepared import BM25
 from assistant.retrieval import LexicalRetriever
-from assistant.store import MANIFEST_VERSION, IndexProblem, StoredIndex, _verify_files, collection_dir, sha256_file
+from assistant.store import (MANIFEST_VERSION, Index, IndexProblem, StoredIndex, _verify_files, collection_dir,
+                             sha256_file)
 from assistant.types import Chunk, DocumentInfo
 
 HNSW_M = 16
@@ -70,6 +71,7 @@ CREATE TABLE IF NOT EXISTS assistant_chunks (
 -- that several times slower; the text moves out instead
 ALTER TABLE assistant_chunks ALTER COLUMN embedding SET STORAGE PLAIN;
 CREATE INDEX IF NOT EXISTS assistant_chunks_doc ON assistant_chunks (build, doc);
+CREATE INDEX IF NOT EXISTS assistant_chunks_id ON assistant_chunks (build, id);
 """
 
 
@@ -150,9 +152,9 @@ class PgStore:
               vectors: np.ndarray, keys: list[str], exact_limit: int, prepare) -> int:
         """Write a build and publish it, in one transaction; returns its id (the new generation).
 
-        `prepare(folder, previous)` writes what answering needs into a folder (`previous`: the
-        current build's files, for what it can reuse) and returns the names it wrote; its BM25
-        index (prepared.BM25) becomes the postings."""
+        `prepare(folder, chunks, documents, previous)` writes what answering needs into a folder
+        (`previous`: the current build's files, for what it can reuse) and returns the names it
+        wrote; its BM25 index (prepared.BM25) becomes the postings."""
         dim = int(vectors.shape[1]) if len(vectors) else int(manifest.get("dimension", 384))
         with tempfile.TemporaryDirectory(prefix="assistant-build-") as tmp:
             folder = Path(tmp)
@@ -160,7 +162,7 @@ class PgStore:
                 previous = self._materialize(collection)
             except IndexProblem:  # a damaged copy: nothing is reused from it
                 previous = None
-            files = prepare(folder, previous)
+            files = prepare(folder, chunks, documents, previous)
             (folder / "documents.json").write_text(
                 json.dumps({k: v.__dict__ for k, v in documents.items()}, ensure_ascii=False, indent=1), encoding="utf-8")
             files = ["documents.json", *files]
@@ -255,10 +257,10 @@ class PgStore:
             if manifest["chunks"] and _dimension(self.conn()) != dimension:
                 raise IndexProblem(f"index of {collection!r} has {_dimension(self.conn())}-dimension vectors; the model makes {dimension}")
             rows = conn.cursor(binary=True).execute(  # binary: vectors arrive as the float32 they are
-                "SELECT id, doc, ref, text, heading, page, paragraph_ids, key, embedding "
-                "FROM assistant_chunks WHERE build = %s ORDER BY row", (build,)).fetchall()
+                f"SELECT {CHUNK_COLUMNS}, key, embedding FROM assistant_chunks WHERE build = %s ORDER BY row",
+                (build,)).fetchall()
             folder = self._materialize(collection, build, manifest)
-        chunks = [Chunk(i, d, r, t, h, p, tuple(ps)) for i, d, r, t, h, p, ps, _, _ in rows]
+        chunks = [_chunk(r) for r in rows]
         keys = [r[7] for r in rows]
         vectors = (np.stack([r[8].to_numpy() for r in rows]) if rows
                    else np.zeros((0, dimension), dtype=np.float32))
@@ -266,25 +268,32 @@ class PgStore:
             raise IndexProblem(f"index of {collection!r} is inconsistent: counts differ between manifest and chunks")
         docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         documents = {k: DocumentInfo(**v) for k, v in docs.items()}
-        search = PgSearch(self, build, manifest["index_type"], LexicalRetriever.load(folder / BM25, scores=False))
-        return StoredIndex(collection, folder, manifest, chunks, documents, vectors, keys, extra={"search": search})
+        search = PgSearch(self, collection, documents, build, manifest["index_type"],
+                          LexicalRetriever.load(folder / BM25, scores=False))
+        return StoredIndex(collection, folder, manifest, chunks, documents, vectors, keys, extra={"search": search},
+                           store=self)
 
 
-class PgSearch:
-    """A build's dense and lexical searches in SQL, with `retrieval.FileSearch`'s verbs and results."""
+class PgSearch(Index):
+    """A build's `Index` in SQL, with `retrieval.FileSearch`'s results."""
 
-    def __init__(self, store: PgStore, build: int, index_type: str, tokenizer: LexicalRetriever):
-        self.store = store
+    def __init__(self, store: PgStore, collection: str, documents: dict[str, DocumentInfo], build: int,
+                 index_type: str, tokenizer: LexicalRetriever):
+        self.store, self.collection, self.documents = store, collection, documents
         self.build = build
         # exact builds are ordered by row on equal scores, as FAISS' flat index orders them; an HNSW
         # build is not (a second sort key would keep the planner from using the index)
         self.order = "embedding <#> %(q)s" + (", row" if index_type == "exact" else "")
         self.tokenizer = tokenizer
 
-    def dense(self, qvec: np.ndarray, k: int, docs: set[str] | None = None) -> list[tuple[int, float]]:
-        q = np.asarray(qvec, dtype=np.float32)
-        args = {"q": q, "build": self.build, "k": k, "docs": sorted(docs or ())}
-        if docs is None:
+    def _args(self, where: dict | None, **args) -> tuple[dict, bool]:
+        """The query's arguments and whether a filter limits it to `docs`."""
+        docs = self._docs(where)
+        return {**args, "build": self.build, "docs": sorted(docs or ())}, docs is not None
+
+    def dense(self, qvec: np.ndarray, k: int, where: dict | None = None) -> list[tuple[int, float]]:
+        args, subset = self._args(where, q=np.asarray(qvec, dtype=np.float32), k=k)
+        if not subset:
             sql = f"SELECT row, -(embedding <#> %(q)s) FROM assistant_chunks WHERE build = %(build)s::int8 ORDER BY {self.order} LIMIT %(k)s"
         else:  # a few documents: exact search over their passages (the subset is read first, by its index)
             sql = ("WITH subset AS MATERIALIZED (SELECT row, embedding FROM assistant_chunks "
@@ -292,16 +301,37 @@ class PgSearch:
                    "SELECT row, -(embedding <#> %(q)s) AS score FROM subset ORDER BY score DESC, row LIMIT %(k)s")
         return [(int(r), float(s)) for r, s in self.store.conn().execute(sql, args)]
 
-    def lexical(self, query: str, k: int, docs: set[str] | None = None) -> list[tuple[int, float]]:
+    def lexical(self, query: str, k: int, where: dict | None = None) -> list[tuple[int, float]]:
         """BM25: the query's terms' postings summed per passage (repeated terms count again, as in bm25s)."""
-        args = {"terms": self.tokenizer.term_ids(query), "build": self.build, "k": k, "docs": sorted(docs or ())}
-        subset = ("" if docs is None else
-                  "AND u.r IN (SELECT row FROM assistant_chunks WHERE build = %(build)s AND doc = ANY(%(docs)s))")
+        args, subset = self._args(where, terms=self.tokenizer.term_ids(query), k=k)
+        within = ("AND u.r IN (SELECT row FROM assistant_chunks WHERE build = %(build)s AND doc = ANY(%(docs)s))"
+                  if subset else "")
         sql = ("SELECT u.r, sum(u.s) AS score FROM unnest(%(terms)s::int[]) AS q(term) "
                "JOIN assistant_postings p ON p.build = %(build)s AND p.term = q.term, "
-               f"unnest(p.rows, p.scores) AS u(r, s) WHERE true {subset} "
+               f"unnest(p.rows, p.scores) AS u(r, s) WHERE true {within} "
                "GROUP BY u.r HAVING sum(u.s) > 0 ORDER BY score DESC, u.r LIMIT %(k)s")
         return [(int(r), float(s)) for r, s in self.store.conn().execute(sql, args)]
+
+    def get(self, ids: list[str]) -> list[Chunk]:
+        rows = self.store.conn().execute(f"SELECT {CHUNK_COLUMNS} FROM assistant_chunks "
+                                         "WHERE build = %s AND id = ANY(%s)", (self.build, list(ids)))
+        found = {c.id: c for c in map(_chunk, rows)}
+        return [found[i] for i in ids if i in found]
+
+    def count(self, where: dict | None = None) -> int:
+        args, subset = self._args(where)
+        within = "AND doc = ANY(%(docs)s)" if subset else ""
+        return self.store.conn().execute(f"SELECT count(*) FROM assistant_chunks WHERE build = %(build)s {within}",
+                                         args).fetchone()[0]
+
+
+CHUNK_COLUMNS = "id, doc, ref, text, heading, page, paragraph_ids"
+
+
+def _chunk(row) -> Chunk:
+    """A Chunk from a row that starts with CHUNK_COLUMNS."""
+    i, d, r, t, h, p, ps = row[:7]
+    return Chunk(i, d, r, t, h, p, tuple(ps))
 
 
 def _copy_chunks(conn, build: int, chunks, documents, vectors, keys) -> None:

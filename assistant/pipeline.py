@@ -196,9 +196,9 @@ def search(retriever: HybridRetriever, q: Question, query: str, qvec: np.ndarray
     for year in q.years:
         docs = {d for d in (named or retriever.documents) if year in doc_years(retriever.documents[d])}
         if docs:
-            runs.append(retriever.search(query, k, qvec=qvec, docs=docs))
+            runs.append(retriever.search(query, k, qvec=qvec, where={"doc": docs}))
     if named and not runs:
-        runs.append(retriever.search(query, k, qvec=qvec, docs=named))
+        runs.append(retriever.search(query, k, qvec=qvec, where={"doc": named}))
     if len(runs) < 2:
         runs.append(retriever.search(query, k, qvec=qvec))
     merged: dict[str, Hit] = {}

@@ -38,9 +38,10 @@ class Prepared:
     lexical: LexicalRetriever
 
 
-def write(folder: Path, chunks: list[Chunk], documents: dict[str, DocumentInfo], embedder: Embedder,
-          reuse: Path | None, progress: bool = False) -> list[str]:
-    """Compute everything into `folder` (a build not yet published); returns the files written."""
+def write(folder: Path, chunks: list[Chunk], documents: dict[str, DocumentInfo], reuse: Path | None,
+          embedder: Embedder, progress: bool = False) -> list[str]:
+    """Compute everything into `folder` (a build not yet published); returns the files written.
+    Its first four arguments are those a store's `prepare` is called with."""
     vocab = Vocabulary.of(chunks, {d: info.title for d, info in documents.items()})
     (folder / VOCABULARY).write_text(json.dumps(vocab.to_dict(), ensure_ascii=False), encoding="utf-8")
     WordNeighbours(embedder).fit(vocab.words, reuse, progress).save(folder)

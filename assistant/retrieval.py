@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.embedding import Embedder
 from assistant.words import snowball
-from assistant.store import StoredIndex
+from assistant.store import Index, StoredIndex
 from assistant.types import Chunk, DocumentInfo, Hit
 
 KIND_PRIORITY = {"report": 0, "letter": 0, "": 1, "news": 2}
@@ -93,20 +93,23 @@ class DenseRetriever:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
 
-class FileSearch:
-    """The embedded store's searches: FAISS and bm25s over the whole collection, exact search and
-    BM25 scores of a subset's passages when `docs` names some documents."""
+class FileSearch(Index):
+    """The embedded store's `Index`: FAISS and bm25s over the whole collection, exact search and
+    BM25 scores of a subset's passages when a filter admits some documents."""
 
     def __init__(self, index: StoredIndex, lexical: LexicalRetriever):
+        self.store, self.collection, self.documents = index.store, index.collection, index.documents
         self.chunks = index.chunks
         self.vectors = index.vectors
         self.lexical_index = lexical
         self.dense_index = DenseRetriever().fit(index)
+        self.rows = {c.id: i for i, c in enumerate(self.chunks)}
 
     def _subset(self, docs: set[str]) -> np.ndarray:
         return np.array([i for i, c in enumerate(self.chunks) if c.doc in docs], dtype=np.int64)
 
-    def dense(self, qvec: np.ndarray, k: int, docs: set[str] | None = None) -> list[tuple[int, float]]:
+    def dense(self, qvec: np.ndarray, k: int, where: dict | None = None) -> list[tuple[int, float]]:
+        docs = self._docs(where)
         if docs is None:
             return self.dense_index.search(qvec, k)
         subset = self._subset(docs)
@@ -114,13 +117,21 @@ class FileSearch:
         top = np.argsort(-d)[:k]
         return [(int(subset[j]), float(d[j])) for j in top]
 
-    def lexical(self, query: str, k: int, docs: set[str] | None = None) -> list[tuple[int, float]]:
+    def lexical(self, query: str, k: int, where: dict | None = None) -> list[tuple[int, float]]:
+        docs = self._docs(where)
         if docs is None:
             return self.lexical_index.search(query, k)
         subset = self._subset(docs)
         sc = self.lexical_index.scores(query)[subset]
         top = np.argsort(-sc, kind="stable")[:k]
         return [(int(subset[j]), float(sc[j])) for j in top if sc[j] > 0]
+
+    def get(self, ids: list[str]) -> list[Chunk]:
+        return [self.chunks[self.rows[i]] for i in ids if i in self.rows]
+
+    def count(self, where: dict | None = None) -> int:
+        docs = self._docs(where)
+        return len(self.chunks) if docs is None else len(self._subset(docs))
 
 
 def rrf(rankings: list[list[int]], k: int = 60, weights: list[float] | None = None) -> dict[int, float]:
@@ -186,14 +197,14 @@ class HybridRetriever:
         self._shingle_cache: dict[int, frozenset] = {}
         return self
 
-    def search(self, query: str, k: int = 8, qvec: np.ndarray | None = None, docs: set[str] | None = None) -> list[Hit]:
-        """The k best passages for `query`; with `docs`, only passages of those documents."""
+    def search(self, query: str, k: int = 8, qvec: np.ndarray | None = None, where: dict | None = None) -> list[Hit]:
+        """The k best passages for `query`; with `where` (store.Where), only passages it admits."""
         if not self.chunks:
             return []
         if qvec is None:
             qvec = self.embedder.encode_query(query)
-        dense = self.store.dense(qvec, self.candidates, docs) if self.mode != "bm25" else []
-        lexical = self.store.lexical(query, self.candidates, docs) if self.mode != "dense" else []
+        dense = self.store.dense(qvec, self.candidates, where) if self.mode != "bm25" else []
+        lexical = self.store.lexical(query, self.candidates, where) if self.mode != "dense" else []
         if self.fusion == "rrf":
             fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], self.rrf_k)
         else:

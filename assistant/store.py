@@ -15,12 +15,15 @@ including the builds/.<id>.tmp folders of killed builds.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +53,7 @@ class StoredIndex:
     keys: list[str]
     faiss_index: object = None
     extra: dict = field(default_factory=dict)  # retrievers attach their structures here
+    store: object = None  # the store it was loaded from, which publishes changes to it
 
 
 def collection_dir(index_dir: Path, collection: str) -> Path:
@@ -168,9 +172,9 @@ def write_build(
 ) -> Path:
     """Write a complete build beside the current one, then publish it atomically.
 
-    `prepare(folder, previous)` writes what answering needs besides the index into the build
-    (`previous` is the build it replaces, or None) and returns the files it wrote: they are
-    checksummed and published with the rest."""
+    `prepare(folder, chunks, documents, previous)` writes what answering needs besides the index
+    into the build (`previous` is the build it replaces, or None) and returns the files it wrote:
+    they are checksummed and published with the rest."""
     builds = cdir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -202,7 +206,7 @@ def _write_and_publish(cdir, builds, tmp, build_id, manifest, chunks, documents,
     index = make_faiss(vectors, exact_limit)
     faiss.write_index(index, str(tmp / "index.faiss"))
     previous = current_build(cdir)
-    files = list(INDEX_FILES) + (prepare(tmp, previous) if prepare else [])
+    files = list(INDEX_FILES) + (prepare(tmp, chunks, documents, previous) if prepare else [])
     manifest = {
         **manifest,
         "manifest_version": MANIFEST_VERSION,
@@ -334,13 +338,144 @@ def previous_embeddings(cdir: Path) -> dict[str, np.ndarray]:
         return {}
 
 
+DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+FILTER_KEYS = ("doc", "date_from", "date_to")
+
+
+@dataclass(frozen=True)
+class Where:
+    """A search's filter, given as data like minsearch's filter_dict:
+    {"doc": ["a.txt", ...], "date_from": "2019-01-01", "date_to": "2020-12-31"}, any of them.
+    Dates are YYYY, YYYY-MM or YYYY-MM-DD; the range includes both ends."""
+
+    docs: frozenset[str] | None = None
+    date_from: str = ""
+    date_to: str = ""
+
+    @classmethod
+    def of(cls, where: dict | None) -> "Where":
+        """Check a filter given as data; bad input is a one-line ValueError."""
+        if where is None:
+            return cls()
+        if not isinstance(where, dict):
+            raise ValueError(f"a filter must be a dict with keys {', '.join(FILTER_KEYS)}, not {type(where).__name__}")
+        unknown = [k for k in where if k not in FILTER_KEYS]
+        if unknown:
+            raise ValueError(f"unknown filter key {unknown[0]!r}: a filter takes {', '.join(FILTER_KEYS)}")
+        docs = where.get("doc")
+        if isinstance(docs, str):
+            docs = [docs]
+        if docs is not None and not (isinstance(docs, (list, tuple, set, frozenset))
+                                     and all(isinstance(d, str) for d in docs)):
+            raise ValueError("filter doc must be a document name or a list of them")
+        lo, hi = _date(where, "date_from"), _date(where, "date_to")
+        if lo and hi and _before(hi, lo):
+            raise ValueError(f"filter date_from {lo} is after date_to {hi}")
+        return cls(None if docs is None else frozenset(docs), lo, hi)
+
+    def documents(self, documents: dict[str, DocumentInfo]) -> set[str] | None:
+        """The documents it admits, None when it admits every one. Both stores filter by this set,
+        so they agree on what a filter means; a document without a date is outside any date range."""
+        if self.docs is None and not (self.date_from or self.date_to):
+            return None
+        names = documents.keys() if self.docs is None else self.docs & documents.keys()
+        return {d for d in names if self._in_range(documents[d].date)}
+
+    def _in_range(self, date: str) -> bool:
+        # dates are prefixes of ISO dates ("2018-11"): a month is in the range when any of its days is
+        if not (self.date_from or self.date_to):
+            return True
+        return bool(date) and not _before(date, self.date_from) and not _before(self.date_to, date)
+
+
+def _date(where: dict, key: str) -> str:
+    value = where.get(key) or ""
+    try:
+        if not (isinstance(value, str) and (not value or DATE.fullmatch(value))):
+            raise ValueError
+        if value:  # a real day, month and year: "2019-13" and "2019-02-30" are typing errors
+            datetime.date.fromisoformat((value + "-01-01")[:10])
+    except ValueError:
+        raise ValueError(f"filter {key} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}") from None
+    return value
+
+
+def _before(a: str, b: str) -> bool:
+    """Whether date prefix `a` ends before `b` begins (compared over the length both give; "" is open)."""
+    n = min(len(a), len(b))
+    return a[:n] < b[:n]
+
+
+class Index(ABC):
+    """What retrieval needs of one collection's index, the same on either store: `retrieval.FileSearch`
+    (FAISS and bm25s) and `pgstore.PgSearch` (PostgreSQL) implement it.
+
+    Searches give (row, score) pairs, best first, a row being a passage's position in the loaded
+    build's chunks; `where` is a filter as data (`Where`). Fusion is the application's, so both stores
+    rank alike. A loaded index keeps searching its build; `add` and `delete` publish a new build of
+    the collection through the store's atomic write, to be loaded again."""
+
+    store: "FileStore"  # or pgstore.PgStore: the same seam
+    collection: str
+    documents: dict[str, DocumentInfo]
+
+    @abstractmethod
+    def dense(self, qvec: np.ndarray, k: int, where: dict | None = None) -> list[tuple[int, float]]:
+        """The k passages whose vectors have the largest inner product with `qvec` (cosine)."""
+
+    @abstractmethod
+    def lexical(self, query: str, k: int, where: dict | None = None) -> list[tuple[int, float]]:
+        """The k passages with the highest BM25 scores for `query`; none that scores 0."""
+
+    @abstractmethod
+    def get(self, ids: list[str]) -> list[Chunk]:
+        """The chunks with these ids, in that order; an id the build lacks is left out."""
+
+    @abstractmethod
+    def count(self, where: dict | None = None) -> int:
+        """How many chunks the build holds (that the filter admits)."""
+
+    def _docs(self, where: dict | None) -> set[str] | None:
+        return Where.of(where).documents(self.documents)
+
+    def add(self, chunks: list[Chunk], documents: dict[str, DocumentInfo], vectors: np.ndarray, keys: list[str],
+            exact_limit: int, prepare) -> None:
+        """Publish the collection with these documents' chunks, replacing any it holds of them.
+        Every other document keeps its chunks and vectors; `prepare` is as for `write`."""
+        self._publish({c.doc for c in chunks} | set(documents), chunks, documents, vectors, keys, exact_limit, prepare)
+
+    def delete(self, docs: set[str], exact_limit: int, prepare) -> None:
+        """Publish the collection without these documents' chunks."""
+        self._publish(set(docs), [], {}, None, [], exact_limit, prepare)
+
+    def _publish(self, drop, chunks, documents, vectors, keys, exact_limit, prepare) -> None:
+        """The current build (not necessarily the one this index searches) with `drop`'s documents
+        replaced, written whole: BM25's statistics and what answering needs change with any document.
+        Under the indexer's lock, so an indexer and this cannot lose each other's change."""
+        from filelock import FileLock
+
+        cdir = collection_dir(self.store.index_dir, self.collection)
+        cdir.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(cdir / ".lock")):
+            manifest = self.store.manifest(self.collection)
+            now = self.store.load(self.collection, manifest["model"], manifest["dimension"])
+            keep = [i for i, c in enumerate(now.chunks) if c.doc not in drop]
+            docs = {d: info for d, info in now.documents.items() if d not in drop} | documents
+            all_chunks = [now.chunks[i] for i in keep] + list(chunks)
+            all_vectors = np.concatenate([now.vectors[keep], vectors]) if chunks else now.vectors[keep]
+            manifest = {**manifest, "documents": len(docs), "chunks": len(all_chunks)}
+            self.store.write(self.collection, manifest, all_chunks, docs, all_vectors,
+                             [now.keys[i] for i in keep] + list(keys), exact_limit, prepare)
+
+
 class FileStore:
     """The embedded store: each collection's builds as files under `index_dir` (the default).
 
     The seam every store has (`pgstore.PgStore` is the other): the manifest of the current build,
     write-and-publish a build, load it, the vectors it holds by content key, the collection's
     sources, and a generation a process compares to notice a newer build (None here: a process
-    that re-indexes reloads itself, as the app does after an upload)."""
+    that re-indexes reloads itself, as the app does after an upload). A loaded build's searches
+    are an `Index`."""
 
     shared = False  # only this machine's processes read it: a reader may rebuild a stale index
 
@@ -358,7 +493,9 @@ class FileStore:
         return write_build(self.dir(collection), manifest, chunks, documents, vectors, keys, exact_limit, prepare)
 
     def load(self, collection: str, model: str, dimension: int) -> StoredIndex:
-        return load_build(self.dir(collection), collection, model, dimension)
+        stored = load_build(self.dir(collection), collection, model, dimension)
+        stored.store = self
+        return stored
 
     def previous_embeddings(self, collection: str) -> dict[str, np.ndarray]:
         return previous_embeddings(self.dir(collection))

@@ -138,8 +138,8 @@ def measure(search, vectors, questions, qvecs, filters, lexical_truth, rows_of) 
                          list(zip(pairs, filters)))
     truth = [list(np.argsort(-(vectors @ qv), kind="stable")[:K]) for qv in qvecs]
     subset_truth = []
-    for qv, docs in zip(qvecs, filters):
-        rows = np.concatenate([rows_of[d] for d in docs])
+    for qv, where in zip(qvecs, filters):
+        rows = np.concatenate([rows_of[d] for d in where["doc"]])
         subset_truth.append(list(rows[np.argsort(-(vectors[rows] @ qv), kind="stable")[:K]]))
     return {
         "dense_ms": ms(t_dense), "lexical_ms": ms(t_lex), "hybrid_ms": ms(t_hybrid), "filtered_ms": ms(t_filt),
@@ -164,13 +164,13 @@ def bench(name: str, data, server, work: Path, exact_limit: int) -> list[dict]:
     lexical_truth = [[i for i, _ in lexical.search(q, K)] for q in questions]
     rng = np.random.default_rng(1)
     names = sorted(documents)
-    filters = [{names[int(j)]} for j in rng.integers(0, len(names), len(questions))]
+    filters = [{"doc": [names[int(j)]]} for j in rng.integers(0, len(names), len(questions))]
     rows_of: dict[str, list[int]] = {}
     for i, c in enumerate(chunks):
         rows_of.setdefault(c.doc, []).append(i)
     rows_of = {d: np.array(r) for d, r in rows_of.items()}
 
-    def prepare(folder, previous):  # both stores are handed the same BM25 index
+    def prepare(folder, *_):  # both stores are handed the same BM25 index
         shutil.copytree(bm25_dir, folder / "bm25")
         return sorted(str(p.relative_to(folder)) for p in (folder / "bm25").iterdir())
 
@@ -198,7 +198,7 @@ def bench(name: str, data, server, work: Path, exact_limit: int) -> list[dict]:
     build = time.perf_counter() - t0
     print(f"  postgres written in {build:.1f}s", flush=True)
     kind = store.manifest(name)["index_type"]
-    search = PgSearch(store, generation, kind, LexicalRetriever.load(work / f"{name}-bm25", scores=False))
+    search = PgSearch(store, name, documents, generation, kind, LexicalRetriever.load(work / f"{name}-bm25", scores=False))
     result = measure(search, vectors, questions, qvecs, filters, lexical_truth, rows_of)
     rows.append({"collection": name, "store": f"postgres ({kind})", "chunks": n, "build_s": build,
                  "bm25_s": bm25_seconds, "memory_mb": server.memory_bytes() / 1e6,

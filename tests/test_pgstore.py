@@ -24,6 +24,7 @@ from tests.conftest import SMALL
 
 CORPUS = PROJECT_ROOT / "corpus"
 DIM = 384
+IN_2019 = {"date_from": "2018-11-01", "date_to": "2019-12-31"}  # the news of 2018-11 and 2019-05
 QUESTIONS = [
     "Who led the 2024 inspection?",
     "How many young people were in staying put arrangements in 2018?",
@@ -66,16 +67,18 @@ def test_searches_give_the_file_stores_rows_and_scores(project_settings, pg_proj
     pg = load_engine(None, pg_project_settings).retriever
     assert [c.id for c in files.chunks] == [c.id for c in pg.chunks]
     assert np.array_equal(files.vectors, pg.vectors)  # float32 in, float32 out
-    one = {"2018-10-ofsted-monitoring-letter.txt"}
+    letter = "2018-10-ofsted-monitoring-letter.txt"
+    # a filter as data: by document, or by the documents' dates (a month is in when a day of it is)
+    filters = [(None, None), ({"doc": [letter]}, {letter}), (IN_2019, {SMALL[1], SMALL[2]})]
     for query in ("staying put arrangements", "agency rate of 41%", "caseloads of social workers"):
         qvec = files.embedder.encode_query(query)
-        for docs in (None, one):
+        for where, docs in filters:
             for kind in ("dense", "lexical"):
                 arg = qvec if kind == "dense" else query
-                a, b = getattr(files.store, kind)(arg, 20, docs), getattr(pg.store, kind)(arg, 20, docs)
-                assert [i for i, _ in a] == [i for i, _ in b], (query, docs, kind)
+                a, b = getattr(files.store, kind)(arg, 20, where), getattr(pg.store, kind)(arg, 20, where)
+                assert [i for i, _ in a] == [i for i, _ in b], (query, where, kind)
                 assert np.allclose([s for _, s in a], [s for _, s in b], atol=1e-5)
-                assert docs is None or all(pg.chunks[i].doc in docs for i, _ in b)
+                assert docs is None or {pg.chunks[i].doc for i, _ in b} <= docs
 
 
 def test_a_failed_write_leaves_the_previous_build_serving(pg, folder, embedder, monkeypatch):
@@ -98,6 +101,23 @@ def test_a_failed_write_leaves_the_previous_build_serving(pg, folder, embedder, 
     assert rows(pg, "SELECT count(*) FROM assistant_chunks")[0][0] == chunks  # nothing of the failed build
     assert rows(pg, "SELECT count(*) FROM assistant_builds")[0][0] == 1
     assert ask(question, collection="docs", settings=pg).answer == answer
+
+
+def test_a_failed_delete_changes_nothing(pg, folder, embedder, monkeypatch):
+    from functools import partial
+
+    import assistant.pgstore as pgstore
+    from assistant import prepared
+    from assistant.pipeline import load_engine
+
+    build_collection("docs", [folder], pg, embedder)
+    index = load_engine("docs", pg).retriever.store
+    before, count = open_store(pg).generation("docs"), index.count()
+    monkeypatch.setattr(pgstore, "_copy_postings", lambda *args: 1 / 0)  # inside the delete's transaction
+    with pytest.raises(ZeroDivisionError):
+        index.delete({SMALL[0]}, pg.exact_search_limit, partial(prepared.write, embedder=embedder))
+    assert open_store(pg).generation("docs") == before
+    assert load_engine("docs", pg).retriever.store.count({"doc": [SMALL[0]]}) > 0 and index.count() == count
 
 
 def test_reindex_reuses_vectors_keeps_two_builds_and_forgets_a_deleted_file(pg, folder, embedder):

@@ -26,7 +26,7 @@ class Counting(Embedder):
 
 def test_what_is_written_at_index_time_is_what_is_loaded(tmp_path):
     embedder = Counting()
-    files = prepared.write(tmp_path, CHUNKS, DOCS, embedder, reuse=None)
+    files = prepared.write(tmp_path, CHUNKS, DOCS, None, embedder)
     assert all((tmp_path / f).is_file() for f in files) and sentences.FILE in files
     embedder.texts.clear()
     ready = prepared.load(tmp_path, CHUNKS, embedder, per_word=2, floor=0.7)
@@ -41,10 +41,10 @@ def test_what_is_written_at_index_time_is_what_is_loaded(tmp_path):
 def test_a_re_index_embeds_only_what_the_previous_build_had_not(tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir(), second.mkdir()
-    prepared.write(first, CHUNKS, DOCS, Embedder(load_settings().model), reuse=None)
+    prepared.write(first, CHUNKS, DOCS, None, Embedder(load_settings().model))
     embedder = Counting()
     more = CHUNKS + [Chunk(id="b.txt#1", doc="b.txt", ref="¶1", text="Adoption panels met monthly.")]
-    prepared.write(second, more, {**DOCS, "b.txt": DocumentInfo(doc="b.txt", title="Other")}, embedder, reuse=first)
+    prepared.write(second, more, {**DOCS, "b.txt": DocumentInfo(doc="b.txt", title="Other")}, first, embedder)
     assert sorted(embedder.texts) == sorted(["Adoption panels met monthly.", "adoption", "met", "monthly",
                                              "panels"])
     a, b = (np.load(f / sentences.FILE)["vectors"] for f in (first, second))

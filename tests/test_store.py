@@ -26,6 +26,7 @@ from assistant.store import (
     load_build,
     read_manifest,
 )
+from tests.conftest import SMALL
 
 CORPUS = PROJECT_ROOT / "corpus"
 DIM = 384  # all-MiniLM-L6-v2
@@ -394,3 +395,102 @@ def test_deleted_source_leaves_no_trace(index_copy, corpus_copy):
     assert "41%" not in after.answer
     manifest = read_manifest(cdir_of(s))
     assert gone not in json.dumps(manifest["fingerprint"]) and gone not in manifest["files"]
+
+
+# --- the store seam (store.Index), on both stores ----------------------------------------------
+
+QUERIES = ["Which London borough was ordered to give Croydon peer support?", "Croydon is making progress",
+           "government takes control of children's services"]
+
+
+@pytest.fixture(params=["files", "postgres"])
+def small(request, folder, tmp_path, embedder):
+    """The SMALL documents, with their dates, indexed as collection "docs" into each store."""
+    from assistant.pipeline import forget_engines
+
+    store = request.getfixturevalue("pg_database") if request.param == "postgres" else ""
+    shutil.copy(CORPUS / "catalogue.json", folder)  # the documents' dates
+    s = load_settings(index_dir=tmp_path / "index", uploads_dir=tmp_path / "uploads", store=store)
+    build_collection("docs", [folder], s, embedder)
+    yield s
+    forget_engines()
+
+
+def retriever_of(settings):
+    """The collection as a question sees it, loaded afresh: its retriever, whose `store` is the Index."""
+    from assistant.pipeline import forget_engines, load_engine
+
+    forget_engines()
+    return load_engine("docs", settings).retriever
+
+
+def results(r, where=None) -> list:
+    """Every query's dense and lexical results as (chunk id, score)."""
+    out = []
+    for q in QUERIES:
+        for found in (r.store.dense(r.embedder.encode_query(q), 10, where), r.store.lexical(q, 10, where)):
+            out.append([(r.chunks[i].id, round(s, 5)) for i, s in found])
+    return out
+
+
+def test_deleting_a_document_removes_it_and_adding_it_back_restores_every_result(small, embedder):
+    from functools import partial
+
+    from assistant import prepared
+
+    prepare = partial(prepared.write, embedder=embedder)
+    r = retriever_of(small)
+    before, unchanged, count = results(r), results(r, {"doc": [SMALL[0]]}), r.store.count()
+    gone = SMALL[1]
+    rows = [i for i, c in enumerate(r.chunks) if c.doc == gone]
+    chunks, vectors, keys = [r.chunks[i] for i in rows], r.vectors[rows], [r.index.keys[i] for i in rows]
+    r.store.delete({gone}, small.exact_search_limit, prepare)
+
+    after = retriever_of(small)
+    assert after.store.count() == count - len(chunks) and after.store.count({"doc": [gone]}) == 0
+    assert after.store.get([c.id for c in chunks]) == []
+    assert all(not cid.startswith(gone) for run in results(after) for cid, _ in run)
+    # the other documents keep their passages and vectors: their dense results do not move
+    assert results(after, {"doc": [SMALL[0]]})[::2] == unchanged[::2]
+
+    after.store.add(chunks, {gone: r.documents[gone]}, vectors, keys, small.exact_search_limit, prepare)
+    again = retriever_of(small)
+    assert again.store.count() == count and results(again) == before
+
+
+def test_get_by_id_returns_the_chunks_text_and_count_follows_the_filter(small):
+    r = retriever_of(small)
+    wanted = [r.chunks[-1], r.chunks[0]]
+    got = r.store.get([wanted[0].id, "no-such-document.txt#1", wanted[1].id])
+    assert [(c.id, c.text, c.doc) for c in got] == [(c.id, c.text, c.doc) for c in wanted]
+    assert r.store.count() == len(r.chunks)
+    assert r.store.count({"doc": SMALL[2]}) == sum(c.doc == SMALL[2] for c in r.chunks) > 0
+
+
+def test_a_date_filter_admits_only_documents_of_its_range(small):
+    r = retriever_of(small)
+    in_2018 = {"date_from": "2018", "date_to": "2018-12-31"}  # SMALL[1] is dated 2018-11, the others not
+    runs = results(r, in_2018)
+    assert all(runs) and {cid.split("#")[0] for run in runs for cid, _ in run} == {SMALL[1]}
+    assert r.store.count(in_2018) == sum(c.doc == SMALL[1] for c in r.chunks)
+    both = {"doc": [SMALL[0], SMALL[1]], "date_to": "2017-12"}
+    assert {cid.split("#")[0] for run in results(r, both) for cid, _ in run} == {SMALL[0]}
+
+
+def test_a_filter_matching_nothing_finds_nothing_and_a_bad_one_is_a_one_line_value_error(small):
+    r = retriever_of(small)
+    for where in ({"date_from": "2030-01-01"}, {"doc": ["no-such-document.txt"]}, {"doc": []},
+                  {"doc": [SMALL[0]], "date_from": "2019"}):
+        assert results(r, where) == [[]] * 2 * len(QUERIES) and r.store.count(where) == 0, where
+    bad = [({"date_from": "2019-13-01"}, "date_from must be a date"), ({"date_to": "last year"}, "date_to must be a date"),
+           ({"date_from": "2019-02-30"}, "date_from must be a date"), ({"date_from": 2019}, "date_from must be a date"),
+           ({"date_from": "2020", "date_to": "2019-06"}, "date_from 2020 is after date_to 2019-06"),
+           ({"dates": "2019"}, "unknown filter key 'dates'"), ({"doc": 3}, "filter doc must be"),
+           (["doc"], "a filter must be a dict")]
+    qvec = r.embedder.encode_query("caseloads")
+    for where, message in bad:
+        for search in (lambda: r.store.dense(qvec, 5, where), lambda: r.store.lexical("caseloads", 5, where),
+                       lambda: r.store.count(where)):
+            with pytest.raises(ValueError, match=message) as e:
+                search()
+            assert "\n" not in str(e.value)
