@@ -42,7 +42,9 @@ class Composed:
 class AnswerModel:
     """Logistic regression over FEATURES, standardised: the probability that a sentence answers; and one
     over QUESTION_FEATURES (`answerable`): the probability that the question is answered at all, below
-    `abstain` a refusal. `extra` is the share of the best's probability a further sentence needs."""
+    `abstain` a refusal. `extra` is the share of the best's probability a further sentence needs, `beside`
+    the share a sentence next to the best in its paragraph needs (an answer often runs on into it, and
+    it adds no source to check)."""
 
     features: tuple[str, ...]
     mean: np.ndarray
@@ -51,7 +53,8 @@ class AnswerModel:
     intercept: float
     abstain: float
     extra: float
-    answerable: "Logistic | None" = None  # None: the best sentence's probability stands for the question's
+    answerable: "Logistic | None" = None
+    beside: float | None = None  # None: as `extra`  # None: the best sentence's probability stands for the question's
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AnswerModel":
@@ -60,11 +63,12 @@ class AnswerModel:
             raise ValueError(f"{path}: fitted on other features; refit with `python -m evals fit`")
         answerable = Logistic.from_dict(d["answerable"]) if "answerable" in d else None
         return cls(tuple(d["features"]), np.array(d["mean"]), np.array(d["scale"]), np.array(d["coef"]),
-                   float(d["intercept"]), float(d["abstain"]), float(d["extra"]), answerable)
+                   float(d["intercept"]), float(d["abstain"]), float(d["extra"]), answerable, d.get("beside"))
 
     def save(self, path: Path, about: dict) -> None:
         d = {"about": about, "features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-             "coef": self.coef.tolist(), "intercept": self.intercept, "abstain": self.abstain, "extra": self.extra}
+             "coef": self.coef.tolist(), "intercept": self.intercept, "abstain": self.abstain, "extra": self.extra,
+             "beside": self.beside}
         if self.answerable is not None:
             d["answerable"] = {"features": list(QUESTION_FEATURES), **self.answerable.to_dict()}
         path.write_text(json.dumps(d, indent=1) + "\n", encoding="utf-8")
@@ -146,8 +150,11 @@ def select(ranked: list[Candidate], model: AnswerModel, max_words: int, max_list
     chosen, words = [best], len(best.text.split())
     told = [stems(best.text)]
     for c in ranked[1:]:
-        if len(chosen) >= max_sentences or c.p < model.extra * best.p:
+        if len(chosen) >= max_sentences:
             break
+        beside = c.hit.chunk.id == best.hit.chunk.id and abs(c.position - best.position) == 1
+        if c.p < (model.extra if not beside or model.beside is None else model.beside) * best.p:
+            continue
         own = stems(c.text)
         if any(len(own & t) > SAME * max(1, min(len(own), len(t))) for t in told):
             continue  # says again what is said

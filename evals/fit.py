@@ -6,8 +6,9 @@ quote. A logistic regression (scikit-learn) over the standardised features is fi
 collection weighing the same and each question the same within it, so that no one collection's
 wording decides. Then, on the same train questions:
 
-- `extra`: the share of the best's probability a further sentence needs, chosen so that the composed
-  answers are right (as the harness scores them) most often, averaged over collections;
+- `extra` and `beside`: the shares of the best's probability a further sentence needs, and a sentence
+  next to the best in its paragraph needs, chosen together so that the composed answers are right (as
+  the harness scores them) most often, averaged over collections;
 - `answerable`: a second logistic regression, at the level of the question, over how likely its best
   sentences are and how well anything found matches it (`assistant.answer.QUESTION_FEATURES`), fitted
   to tell answerable questions from unanswerable ones (each collection weighing the same). Its inputs
@@ -175,18 +176,20 @@ def _per_collection_mean(records, value) -> float:
     return float(np.mean([np.mean([value(r) for r in rs]) for rs in groups.values()]))
 
 
-def choose_extra(records, model) -> tuple[float, dict[str, bool]]:
-    """The share of the best probability a further sentence needs: the one whose answers are right most
-    often, averaged over collections; and which answers are right with it."""
+def choose_extra(records, model) -> tuple[float, float, dict[str, bool]]:
+    """The shares of the best probability a further sentence needs (`extra`) and a sentence beside the
+    best in its paragraph needs (`beside`): those whose answers are right most often, averaged over
+    collections; and which answers are right with them."""
     from dataclasses import replace
 
     best = None
     for ratio in np.round(np.arange(0.3, 1.0, 0.05), 2):
-        right = answers_right(records, replace(model, extra=float(ratio)))
-        value = _per_collection_mean(records, lambda r: right[r["id"]])
-        if best is None or value > best[0]:
-            best = (value, float(ratio), right)
-    return best[1], best[2]
+        for beside in np.round(np.arange(0.0, ratio + 0.01, 0.1), 2):
+            right = answers_right(records, replace(model, extra=float(ratio), beside=float(beside)))
+            value = _per_collection_mean(records, lambda r: right[r["id"]])
+            if best is None or value > best[0]:
+                best = (value, float(ratio), float(beside), right)
+    return best[1], best[2], best[3]
 
 
 def _fold(case_id: str) -> int:
@@ -276,7 +279,7 @@ def main(argv=None) -> int:
     records = gather(args.collections)
     mean, scale, coef, intercept = fit_logistic(records, args.c)
     draft = AnswerModel(FEATURES, mean, scale, coef, intercept, 0.0, 1.0)
-    extra, right = choose_extra(records, draft)
+    extra, beside, right = choose_extra(records, draft)
     answerable, scores = fit_answerable(records, out_of_fold(records, args.c), args.c)
     abstain, per = choose_abstain(records, scores, right, args.max_false_refusals)
     counts = defaultdict(lambda: [0, 0])
@@ -285,7 +288,7 @@ def main(argv=None) -> int:
     about = {"fitted": time.strftime("%Y-%m-%d"), "command": "python -m evals fit", "C": args.c,
              "train_questions": {k: {"answerable": a, "unanswerable": u} for k, (a, u) in counts.items()},
              "on_train": per}
-    model = AnswerModel(FEATURES, mean, scale, coef, intercept, abstain, extra, answerable)
+    model = AnswerModel(FEATURES, mean, scale, coef, intercept, abstain, extra, answerable, beside)
     model.save(args.out, about)
     print(f"fitted on {len(records)} train questions in {time.time() - t0:.0f} s -> {args.out}", file=sys.stderr)
     for name, w in sorted(zip(FEATURES, coef), key=lambda t: -abs(t[1])):
@@ -293,7 +296,7 @@ def main(argv=None) -> int:
     print("answerable:")
     for name, w in sorted(zip(QUESTION_FEATURES, answerable.coef), key=lambda t: -abs(t[1])):
         print(f"  {name:12s} {w:+.3f}")
-    print(f"abstain below {abstain:.2f} (answerable, out of fold); a further sentence needs {extra:.2f} of the best's probability")
+    print(f"abstain below {abstain:.2f} (answerable, out of fold); a further sentence needs {extra:.2f} of the best's probability, one beside it {beside:.2f}")
     for name, v in per.items():
         print(f"  {name:8s} " + ", ".join(f"{k} {'-' if x is None else f'{x:.2f}'}" for k, x in v.items()))
     return 0
