@@ -90,3 +90,14 @@ def test_the_answerable_layer_is_saved_and_loaded_with_the_model(tmp_path):
     ranked = [cand("Caseloads are high.", 0.8), cand("The sun shines.", 0.1, "b.txt#2")]
     assert compose(ranked, loaded, DOCS) == compose(ranked, model, DOCS)
     assert loaded.answerable.coef.tolist() == model.answerable.coef.tolist()
+
+
+def test_the_sentence_beside_the_best_in_its_paragraph_runs_on_with_it_where_another_paragraph_s_does_not():
+    model = replace(MODEL, beside=0.0)
+    best = cand("Staff turnover was high.", 0.8, "a.txt#1", position=3)
+    after = cand("It reached 41% in 2019.", 0.2, "a.txt#1", position=4)
+    elsewhere = cand("Parks reached 41% use.", 0.2, "b.txt#2", position=4)
+    far = cand("The team has a new manager.", 0.2, "a.txt#1", position=6)
+    a = compose([best, after, elsewhere, far], model, DOCS)
+    assert a.text == "Staff turnover was high [1]. It reached 41% in 2019 [1]." and len(a.citations) == 1
+    assert compose([best, after, elsewhere], MODEL, DOCS).text == "Staff turnover was high [1]."  # beside=None: as extra
