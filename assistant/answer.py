@@ -53,8 +53,8 @@ class AnswerModel:
     intercept: float
     abstain: float
     extra: float
-    answerable: "Logistic | None" = None
-    beside: float | None = None  # None: as `extra`  # None: the best sentence's probability stands for the question's
+    answerable: "Logistic | None" = None  # None: the best sentence's probability stands for the question's
+    beside: float | None = None  # None: as `extra`
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AnswerModel":
@@ -62,19 +62,23 @@ class AnswerModel:
         if tuple(d["features"]) != FEATURES or tuple(d.get("answerable", {}).get("features", QUESTION_FEATURES)) != QUESTION_FEATURES:
             raise ValueError(f"{path}: fitted on other features; refit with `python -m evals fit`")
         answerable = Logistic.from_dict(d["answerable"]) if "answerable" in d else None
-        return cls(tuple(d["features"]), np.array(d["mean"]), np.array(d["scale"]), np.array(d["coef"]),
-                   float(d["intercept"]), float(d["abstain"]), float(d["extra"]), answerable, d.get("beside"))
+        sentence = Logistic.from_dict(d)
+        return cls(tuple(d["features"]), sentence.mean, sentence.scale, sentence.coef, sentence.intercept,
+                   float(d["abstain"]), float(d["extra"]), answerable, d.get("beside"))
 
     def save(self, path: Path, about: dict) -> None:
-        d = {"about": about, "features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-             "coef": self.coef.tolist(), "intercept": self.intercept, "abstain": self.abstain, "extra": self.extra,
-             "beside": self.beside}
+        d = {"about": about, "features": list(self.features), **self._sentence.to_dict(), "abstain": self.abstain,
+             "extra": self.extra, "beside": self.beside}
         if self.answerable is not None:
             d["answerable"] = {"features": list(QUESTION_FEATURES), **self.answerable.to_dict()}
         path.write_text(json.dumps(d, indent=1) + "\n", encoding="utf-8")
 
+    @property
+    def _sentence(self) -> "Logistic":
+        return Logistic(self.mean, self.scale, self.coef, self.intercept)
+
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        return _sigmoid(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+        return self._sentence.probabilities(x)
 
     def confidence(self, ranked: list["Candidate"]) -> float:
         """The probability that the question is answered by the sentences found (ranked, likeliest first)."""
@@ -95,7 +99,7 @@ class Logistic:
     intercept: float
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        return _sigmoid(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+        return 1.0 / (1.0 + np.exp(-(((x - self.mean) / self.scale) @ self.coef + self.intercept)))
 
     def to_dict(self) -> dict:
         return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
@@ -104,10 +108,6 @@ class Logistic:
     @classmethod
     def from_dict(cls, d: dict) -> "Logistic":
         return cls(np.array(d["mean"]), np.array(d["scale"]), np.array(d["coef"]), float(d["intercept"]))
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 def question_features(ranked: list[Candidate]) -> np.ndarray:
