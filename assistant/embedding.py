@@ -21,6 +21,14 @@ class EmbeddingModelError(RuntimeError):
 
 @lru_cache(maxsize=4)
 def _load(model: str):
+    """A BERT model with mean pooling (all-MiniLM-L6-v2) runs in assistant.encoder, without importing
+    sentence-transformers (seconds of a fresh process's start); any other model in sentence-transformers."""
+    from assistant.encoder import BertEncoder, Unsupported
+
+    try:
+        return BertEncoder(model)
+    except Unsupported:
+        pass
     from sentence_transformers import SentenceTransformer
 
     try:
@@ -62,12 +70,11 @@ class Embedder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # sentence-transformers sorts by length inside encode, so batches are tight.
+        # both models sort by length inside encode, so batches are tight; both give numpy arrays.
         vectors = self.model.encode(
             texts,
             batch_size=self.batch_size,
             normalize_embeddings=True,
-            convert_to_numpy=True,
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
