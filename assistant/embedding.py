@@ -26,14 +26,13 @@ def _load(model: str):
     from assistant.encoder import BertEncoder, Unsupported
 
     try:
-        return BertEncoder(model)
-    except Unsupported:
-        pass
-    from sentence_transformers import SentenceTransformer
+        try:
+            return BertEncoder(model)
+        except Unsupported:
+            from sentence_transformers import SentenceTransformer
 
-    try:
-        return SentenceTransformer(model, device="cpu")
-    except Exception as e:  # a wrong path or an unreachable hub id
+            return SentenceTransformer(model, device="cpu")
+    except Exception as e:  # a wrong path, an unreachable hub id, damaged weights
         raise EmbeddingModelError(f"cannot load embedding model {model!r}: {e.__class__.__name__}: {e}".splitlines()[0]) from None
 
 

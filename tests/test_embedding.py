@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,11 @@ def test_any_other_model_is_left_to_sentence_transformers(tmp_path):
         BertEncoder(tmp_path)
     with pytest.raises(EmbeddingModelError, match="cannot load embedding model"):
         Embedder(str(tmp_path / "missing")).dimension
+
+
+def test_damaged_weights_are_one_error(tmp_path):
+    model = Path(load_settings().model)
+    shutil.copytree(model, tmp_path / "model", ignore=shutil.ignore_patterns("model.safetensors"))
+    (tmp_path / "model" / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(EmbeddingModelError, match="cannot load embedding model"):
+        Embedder(str(tmp_path / "model")).dimension
