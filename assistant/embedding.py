@@ -21,11 +21,18 @@ class EmbeddingModelError(RuntimeError):
 
 @lru_cache(maxsize=4)
 def _load(model: str):
-    from sentence_transformers import SentenceTransformer
+    """A BERT model with mean pooling (all-MiniLM-L6-v2) runs in assistant.encoder, without importing
+    sentence-transformers (seconds of a fresh process's start); any other model in sentence-transformers."""
+    from assistant.encoder import BertEncoder, Unsupported
 
     try:
-        return SentenceTransformer(model, device="cpu")
-    except Exception as e:  # a wrong path or an unreachable hub id
+        try:
+            return BertEncoder(model)
+        except Unsupported:
+            from sentence_transformers import SentenceTransformer
+
+            return SentenceTransformer(model, device="cpu")
+    except Exception as e:  # a wrong path, an unreachable hub id, damaged weights
         raise EmbeddingModelError(f"cannot load embedding model {model!r}: {e.__class__.__name__}: {e}".splitlines()[0]) from None
 
 
@@ -62,12 +69,11 @@ class Embedder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # sentence-transformers sorts by length inside encode, so batches are tight.
+        # both models sort by length inside encode, so batches are tight; both give numpy arrays.
         vectors = self.model.encode(
             texts,
             batch_size=self.batch_size,
             normalize_embeddings=True,
-            convert_to_numpy=True,
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
