@@ -28,6 +28,7 @@ CANNOT_ANSWER = "I can't find an answer to that in this collection."  # how ever
 SAME = 0.6  # share of stems two sentences share for the second to add nothing
 # what decides whether a question is answered: its best sentences' probabilities, then ASKED
 QUESTION_FEATURES = ("best", "second", "gap", "best_five", "near_best", *ASKED)
+_ASKED_COLUMNS = [FEATURES.index(name) for name in ASKED]
 
 
 @dataclass
@@ -114,7 +115,7 @@ def question_features(ranked: list[Candidate]) -> np.ndarray:
     """QUESTION_FEATURES of scored candidates, likeliest first."""
     p = np.array([c.p for c in ranked])
     second = p[1] if len(p) > 1 else 0.0
-    asked = ranked[0].features[[FEATURES.index(name) for name in ASKED]]
+    asked = ranked[0].features[_ASKED_COLUMNS]
     return np.concatenate([[p[0], second, p[0] - second, p[:5].mean(), (p > 0.5 * p[0]).sum()], asked])
 
 

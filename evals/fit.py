@@ -113,17 +113,16 @@ def fit_logistic(records, c_value: float):
     are linear, so the model stays one logistic regression over the features."""
     from sklearn.linear_model import LogisticRegression
 
-    from assistant.features import FEATURES
+    from assistant.features import ASKED, FEATURES
 
     used = [r for r in records if len(r["y"])]
     x = np.concatenate([r["x"] for r in used])
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
+    mean, scale = _standardisation(x)
     ranker = fit_ranker(used, mean, scale, c_value)
     xs = (x - mean) / scale
     y = np.concatenate([r["y"] for r in used])
     w = np.concatenate([np.full(len(r["y"]), weight / len(r["y"])) for r, weight in zip(used, _weights(used))])
-    asked = [i for i, name in enumerate(FEATURES) if name.startswith("q_")]
+    asked = [FEATURES.index(name) for name in ASKED]
     while True:
         calibration = LogisticRegression(C=c_value, max_iter=3000).fit(
             np.column_stack([xs @ ranker, xs[:, asked]]), y, sample_weight=w * len(w) / w.sum())
@@ -192,49 +191,51 @@ def choose_extra(records, model) -> tuple[float, float, dict[str, bool]]:
     return best[1], best[2], best[3]
 
 
-def _fold(case_id: str) -> int:
-    base = case_id[: -len("/alone")] if case_id.endswith("/alone") else case_id
-    return int(hashlib.sha256(f"fold:{base}".encode()).hexdigest()[:8], 16) % FOLDS
-
-
-def out_of_fold(records, c_value: float) -> list[np.ndarray]:
-    """Each question's sentence probabilities from a model fitted on the other folds."""
-    from assistant.answer import AnswerModel
-    from assistant.features import FEATURES
-
-    probs = [np.zeros(0)] * len(records)
-    for k in range(FOLDS):
-        model = AnswerModel(FEATURES, *fit_logistic([r for r in records if _fold(r["id"]) != k], c_value), 0.0, 1.0)
-        for i, r in enumerate(records):
-            if _fold(r["id"]) == k and len(r["x"]):
-                probs[i] = model.probabilities(r["x"])
-    return probs
-
-
-def fit_answerable(records, probs, c_value: float):
-    """The question-level logistic regression (answerable or not) and each question's probability from it."""
-    from sklearn.linear_model import LogisticRegression
-
-    from assistant.answer import Logistic, question_features
-
-    used = [(r, p) for r, p in zip(records, probs) if len(p)]
-    x = np.stack([question_features(_ranked(r, p)) for r, p in used])
-    y = np.array([r["answerable"] for r, _ in used])
-    w = np.array(_weights([r for r, _ in used]))
+def _standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's mean and spread (1 where it is constant), to standardise by."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
+    return mean, scale
+
+
+def _fold(case_id: str) -> int:
+    from evals.sets import base_id
+
+    return int(hashlib.sha256(f"fold:{base_id(case_id)}".encode()).hexdigest()[:8], 16) % FOLDS
+
+
+def out_of_fold(records, c_value: float) -> dict[str, np.ndarray]:
+    """Each question's QUESTION_FEATURES, its sentences scored by a model fitted on the other folds
+    (a question without sentences has none)."""
+    from assistant.answer import AnswerModel, question_features, score
+    from assistant.features import FEATURES
+
+    rows = {}
+    for k in range(FOLDS):
+        model = AnswerModel(FEATURES, *fit_logistic([r for r in records if _fold(r["id"]) != k], c_value), 0.0, 1.0)
+        for r in records:
+            if _fold(r["id"]) == k and r["cands"]:
+                rows[r["id"]] = question_features(score(r["cands"], model))
+    return rows
+
+
+def fit_answerable(records, rows: dict[str, np.ndarray], c_value: float):
+    """The question-level logistic regression (answerable or not) on each question's `rows`, and each
+    question's probability from it (0 without sentences: it is refused)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.answer import Logistic
+
+    used = [r for r in records if r["id"] in rows]
+    x = np.stack([rows[r["id"]] for r in used])
+    y = np.array([r["answerable"] for r in used])
+    w = np.array(_weights(used))
+    mean, scale = _standardisation(x)
     fitted = LogisticRegression(C=c_value, max_iter=3000).fit((x - mean) / scale, y, sample_weight=w * len(w) / w.sum())
     model = Logistic(mean, scale, fitted.coef_[0], float(fitted.intercept_[0]))
     scores = dict.fromkeys((r["id"] for r in records), 0.0)
-    scores.update(zip((r["id"] for r, _ in used), model.probabilities(x)))
+    scores.update(zip((r["id"] for r in used), model.probabilities(x)))
     return model, scores
-
-
-def _ranked(record, p: np.ndarray):
-    """The record's candidates with probabilities `p`, likeliest first."""
-    for c, v in zip(record["cands"], p):
-        c.p = float(v)
-    return sorted(record["cands"], key=lambda c: -c.p)
 
 
 def choose_abstain(records, scores: dict[str, float], right, max_false: float = MAX_FALSE_REFUSALS) -> tuple[float, dict]:

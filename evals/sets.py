@@ -43,8 +43,12 @@ def hash_blind(case_id: str) -> bool:
     answered differently. A follow-up's standalone twin ("<id>/alone") goes with its follow-up.
     (Croydon is not hash-split: its blind part is the held-out he- and hf- batches.)
     """
-    base = case_id[: -len("/alone")] if case_id.endswith("/alone") else case_id
-    return int(hashlib.sha256(base.encode("utf-8")).hexdigest()[:8], 16) % 100 < BLIND_PERCENT
+    return int(hashlib.sha256(base_id(case_id).encode("utf-8")).hexdigest()[:8], 16) % 100 < BLIND_PERCENT
+
+
+def base_id(case_id: str) -> str:
+    """The id a follow-up's standalone twin ("<id>/alone") goes with: its follow-up's."""
+    return case_id[: -len("/alone")] if case_id.endswith("/alone") else case_id
 
 
 class SetProblem(ValueError):
