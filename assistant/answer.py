@@ -6,11 +6,14 @@ the probability that the sentence answers (`AnswerModel`), and the answer is the
 the few others nearly as likely. Whether to answer at all is the same probabilities read at the
 level of the question: how likely the best sentences are, how far the best stands out, and how well
 anything found matches the question (`ASKED`), calibrated by a second logistic regression into the
-probability that the question is answerable; below `abstain` it refuses.
+probability that the question is answerable; below `abstain` it refuses. Where the reader is there
+(`assistant.reader`), the few likeliest sentences are read again with it, and its similarity moves
+their probability (`Reading`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -56,6 +59,7 @@ class AnswerModel:
     extra: float
     answerable: "Logistic | None" = None  # None: the best sentence's probability stands for the question's
     beside: float | None = None  # None: as `extra`
+    reading: "Reading | None" = None  # None: the reader is not consulted
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AnswerModel":
@@ -64,12 +68,13 @@ class AnswerModel:
             raise ValueError(f"{path}: fitted on other features; refit with `python -m evals fit`")
         answerable = Logistic.from_dict(d["answerable"]) if "answerable" in d else None
         sentence = Logistic.from_dict(d)
+        reading = Reading(**d["reading"]) if d.get("reading") else None
         return cls(tuple(d["features"]), sentence.mean, sentence.scale, sentence.coef, sentence.intercept,
-                   float(d["abstain"]), float(d["extra"]), answerable, d.get("beside"))
+                   float(d["abstain"]), float(d["extra"]), answerable, d.get("beside"), reading)
 
     def save(self, path: Path, about: dict) -> None:
         d = {"about": about, "features": list(self.features), **self._sentence.to_dict(), "abstain": self.abstain,
-             "extra": self.extra, "beside": self.beside}
+             "extra": self.extra, "beside": self.beside, "reading": self.reading and dataclasses.asdict(self.reading)}
         if self.answerable is not None:
             d["answerable"] = {"features": list(QUESTION_FEATURES), **self.answerable.to_dict()}
         path.write_text(json.dumps(d, indent=1) + "\n", encoding="utf-8")
@@ -88,6 +93,27 @@ class AnswerModel:
         if self.answerable is None:
             return ranked[0].p
         return float(self.answerable.probabilities(question_features(ranked)[None])[0])
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the reader's similarity moves a sentence's probability: the `top` likeliest sentences are
+    read, and each one's log-odds rise by `weight` x (similarity - `centre`); one not read counts as the
+    least similar of those read."""
+
+    top: int
+    weight: float
+    centre: float
+
+    def apply(self, ranked: list[Candidate], read) -> list[Candidate]:
+        top = ranked[: self.top]
+        similarity = np.asarray(read([c.text for c in top]), dtype=float)
+        unread = np.nanmin(similarity) if len(top) and not np.isnan(similarity).all() else self.centre
+        similarity = np.where(np.isnan(similarity), unread, similarity)
+        for i, c in enumerate(ranked):
+            shift = self.weight * ((similarity[i] if i < len(top) else unread) - self.centre)
+            c.p = float(1.0 / (1.0 + np.exp(-(np.log(c.p / (1.0 - c.p)) + shift))))
+        return sorted(ranked, key=lambda c: -c.p)
 
 
 @dataclass(frozen=True)
@@ -119,12 +145,17 @@ def question_features(ranked: list[Candidate]) -> np.ndarray:
     return np.concatenate([[p[0], second, p[0] - second, p[:5].mean(), (p > 0.5 * p[0]).sum()], asked])
 
 
-def score(cands: list[Candidate], model: AnswerModel) -> list[Candidate]:
-    """The candidates with their probabilities, most likely first."""
+def score(cands: list[Candidate], model: AnswerModel, read=None) -> list[Candidate]:
+    """The candidates with their probabilities, most likely first; `read(sentences)` gives the reader's
+    similarities of sentences to the question (NaN: not read), when there is a reader."""
     if cands:
-        for c, p in zip(cands, model.probabilities(np.stack([c.features for c in cands]))):
+        x = np.stack([c.features for c in cands])
+        for c, p in zip(cands, np.clip(model.probabilities(x), 1e-9, 1 - 1e-9)):
             c.p = float(p)
-    return sorted(cands, key=lambda c: -c.p)
+    ranked = sorted(cands, key=lambda c: -c.p)
+    if read is not None and model.reading is not None and ranked:
+        return model.reading.apply(ranked, read)
+    return ranked
 
 
 def _lead_in_items(best: Candidate, cands: list[Candidate], max_words: int) -> list[Candidate]:
@@ -222,8 +253,8 @@ def refusal(documents: dict[str, DocumentInfo]) -> str:
 
 
 def compose(cands: list[Candidate], model: AnswerModel, documents: dict[str, DocumentInfo], max_words: int = 80,
-            max_list_words: int = 160, max_sentences: int = 3, years: list[int] = ()) -> Composed:
-    ranked = score(cands, model)
+            max_list_words: int = 160, max_sentences: int = 3, years: list[int] = (), read=None) -> Composed:
+    ranked = score(cands, model, read)
     confidence = model.confidence(ranked)
     if confidence < model.abstain:
         return Composed(refusal(documents), [], True, confidence)

@@ -83,7 +83,7 @@ class BertEncoder:
         return self.hidden
 
     def encode(self, texts: list[str], batch_size: int = 32, normalize_embeddings: bool = False,
-               show_progress_bar: bool = False) -> np.ndarray:
+               show_progress_bar: bool = False, weights: dict[str, torch.Tensor] | None = None) -> np.ndarray:
         order = np.argsort([-len(t) for t in texts])
         batches = range(0, len(texts), batch_size)
         if show_progress_bar:
@@ -93,23 +93,37 @@ class BertEncoder:
         out = []
         with torch.inference_mode():
             for start in batches:
-                encoded = self._batch.encode_batch([texts[i] for i in order[start: start + batch_size]])
-                ids = torch.tensor([e.ids for e in encoded])
-                types = torch.tensor([e.type_ids for e in encoded])
-                mask = torch.tensor([e.attention_mask for e in encoded])
-                vectors = self._pool(self._forward(ids, types, mask), mask)
+                ids, types, mask = self.tokenize([texts[i] for i in order[start: start + batch_size]])
+                vectors = self.pool(self._forward(ids, types, mask, weights), mask)
                 out.append(F.normalize(vectors, p=2, dim=1) if self.normalised or normalize_embeddings else vectors)
         vectors = torch.cat(out).numpy() if out else np.zeros((0, self.hidden), dtype=np.float32)
         return vectors[np.argsort(order)]
 
-    def _forward(self, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        w, h, eps = self.weights, self.hidden, self.eps
-        batch, length = ids.shape
+    def tokenize(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Word-piece ids, segment ids and attention mask of a batch, padded to its longest text."""
+        encoded = self._batch.encode_batch(texts)
+        return (torch.tensor([e.ids for e in encoded]), torch.tensor([e.type_ids for e in encoded]),
+                torch.tensor([e.attention_mask for e in encoded]))
+
+    def _forward(self, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor,
+                 weights: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        return self.layers_from(self.embed(ids, types), mask, 0, weights)
+
+    def embed(self, ids: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
+        """The input to the first layer: word, segment and position embeddings, normalised."""
+        w = self.weights
         x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.token_type_embeddings.weight"][types]
-             + w["embeddings.position_embeddings.weight"][:length])
-        x = F.layer_norm(x, (h,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
+             + w["embeddings.position_embeddings.weight"][: ids.shape[1]])
+        return F.layer_norm(x, (self.hidden,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+
+    def layers_from(self, x: torch.Tensor, mask: torch.Tensor, start: int, weights: dict[str, torch.Tensor] | None = None,
+                    stop: int | None = None) -> torch.Tensor:
+        """Token vectors `x` through layers start..stop (the last by default), with `weights` in place
+        of the model's own where given (assistant.reader's tuned layers)."""
+        w, h, eps = weights or self.weights, self.hidden, self.eps
+        batch, length = x.shape[:2]
         padding = mask[:, None, None, :].bool()  # a token attends to the text's tokens, not the padding
-        for i in range(self.layers):
+        for i in range(start, self.layers if stop is None else stop):
             p = f"encoder.layer.{i}."
 
             def dense(name, inputs):
@@ -129,6 +143,6 @@ class BertEncoder:
         return x
 
     @staticmethod
-    def _pool(tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def pool(tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         weights = mask.unsqueeze(-1).to(tokens.dtype)
         return (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)

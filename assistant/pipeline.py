@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from assistant.generate import stream_generate
 from assistant.indexing import build_collection, is_stale
 from assistant.llm import client_from_settings
 from assistant.questions import Question
+from assistant.reader import Reader
 from assistant.retrieval import HybridRetriever
 from assistant.settings import DEFAULT_COLLECTION, Settings, load_settings
 from assistant.spelling import Speller
@@ -45,6 +47,11 @@ class Engine:
     index_of: dict[str, int]  # chunk id -> its row in the index
     model: AnswerModel
     generation: object = None  # the store's generation it was loaded at (None: the store has none)
+    reader: Reader | None = None  # None: answers are the answer model's alone
+
+    def read(self, question: str):
+        """The reader's similarities of sentences to `question`, for answer.score (None: no reader)."""
+        return None if self.reader is None else partial(self.reader.similarities, question)
 
     @property
     def documents(self):
@@ -145,7 +152,8 @@ def _load(collection: str, settings: Settings, mode: str, log) -> Engine:
                                 settings.duplicate_overlap, settings.fusion).fit(stored)
     nlp.pipeline()  # loaded with the collection, not on the first question
     return Engine(collection, retriever, ready.vocab, settings, Speller().fit(ready.vocab.words), ready.sentences,
-                  {c.id: i for i, c in enumerate(stored.chunks)}, AnswerModel.load(), generation)
+                  {c.id: i for i, c in enumerate(stored.chunks)}, AnswerModel.load(), generation,
+                  Reader.load(settings.model))
 
 
 def forget_engines() -> None:
@@ -263,7 +271,7 @@ def ask_stream(question: str, history: list[dict] | None = None, collection: str
     q = understand(asked, history, engine, settings)
     query, hits, cands, searched = evidence(q, engine, settings)
     composed = compose(cands, engine.model, engine.documents, settings.max_answer_words, settings.max_list_words,
-                       settings.max_sentences, q.years)
+                       settings.max_sentences, q.years, engine.read(q.text))
     t1 = time.perf_counter()
     timings = {"retrieve": searched, "compose": t1 - t0 - searched}
     client = client or client_from_settings(settings)

@@ -6,6 +6,9 @@ quote. A logistic regression (scikit-learn) over the standardised features is fi
 collection weighing the same and each question the same within it, so that no one collection's
 wording decides. Then, on the same train questions:
 
+- the reader (`evals.tune`, `assistant.reader`): the embedding model's top layers tuned to single out a
+  question's gold sentences among the likeliest, and the weight of its similarity (`Reading`), chosen on
+  similarities from readers tuned on the other half of the questions;
 - `extra` and `beside`: the shares of the best's probability a further sentence needs, and a sentence
   next to the best in its paragraph needs, chosen together so that the composed answers are right (as
   the harness scores them) most often, averaged over collections;
@@ -20,7 +23,7 @@ wording decides. Then, on the same train questions:
   8% in each where possible.
 
 The blind parts are never seen. The model is written to assistant/data/answer_model.json (or
---out), with what it was fitted on; a user can refit on their own labelled questions the same way.
+--out), with what it was fitted on, and the reader to assistant/data/reader.safetensors; a user can refit on their own labelled questions the same way.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ import numpy as np
 
 MAX_FALSE_REFUSALS = 0.08
 FOLDS = 5
+READ_TOP = 12  # the likeliest sentences the reader reads again
+READ_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0)
 NEVER_HELPS = {"q_unknown", "q_unknown_names"}  # signals whose weight may only lower a probability
 
 
@@ -61,7 +66,7 @@ def gather(names):
         y = np.array([_positive(c.text, case.quotes) for c in cands], dtype=bool) if case.answerable else np.zeros(len(cands), bool)
         records.append({"collection": ready.name, "id": case.id, "answerable": case.answerable, "x": x, "y": y,
                         "cands": cands, "case": case, "years": q.years, "rule": ready.spec.answer_rule,
-                        "documents": engine.documents})
+                        "documents": engine.documents, "question": q.text, "model": settings.model})
     return records
 
 
@@ -160,7 +165,7 @@ def answers_right(records, model) -> dict[str, bool]:
         if not r["answerable"] or not r["cands"]:
             right[r["id"]] = False
             continue
-        a = compose(r["cands"], always, r["documents"], years=r["years"])
+        a = compose(r["cands"], always, r["documents"], years=r["years"], read=_read(r))
         case = r["case"]
         if r["rule"] == "patterns":
             ok = M.patterns_match(case.patterns, a.text)
@@ -204,19 +209,91 @@ def _fold(case_id: str) -> int:
     return int(hashlib.sha256(f"fold:{base_id(case_id)}".encode()).hexdigest()[:8], 16) % FOLDS
 
 
-def out_of_fold(records, c_value: float) -> dict[str, np.ndarray]:
-    """Each question's QUESTION_FEATURES, its sentences scored by a model fitted on the other folds
-    (a question without sentences has none)."""
-    from assistant.answer import AnswerModel, question_features, score
+def fold_models(records, c_value: float) -> dict[int, object]:
+    """Each fold's sentence model, fitted on the other folds."""
+    from assistant.answer import AnswerModel
     from assistant.features import FEATURES
 
-    rows = {}
-    for k in range(FOLDS):
-        model = AnswerModel(FEATURES, *fit_logistic([r for r in records if _fold(r["id"]) != k], c_value), 0.0, 1.0)
+    return {k: AnswerModel(FEATURES, *fit_logistic([r for r in records if _fold(r["id"]) != k], c_value), 0.0, 1.0)
+            for k in range(FOLDS)}
+
+
+def out_of_fold(records, folds: dict, reading=None) -> dict[str, np.ndarray]:
+    """Each question's QUESTION_FEATURES, its sentences scored by the model of its fold (fitted on the
+    other folds), read by a reader not tuned on it (a question without sentences has none)."""
+    from dataclasses import replace
+
+    from assistant.answer import question_features, score
+
+    return {r["id"]: question_features(score(r["cands"], replace(folds[_fold(r["id"])], reading=reading), _read(r)))
+            for r in records if r["cands"]}
+
+
+def _read(r):
+    """The reader's similarities for a train question's sentences, from a reader not tuned on it
+    (NaN for a sentence it did not read)."""
+    read = r.get("read")
+    return None if read is None else (lambda texts: np.array([read.get(t, np.nan) for t in texts]))
+
+
+def _ranked(model, r, read=None) -> list[int]:
+    """A train question's candidates' indices, likeliest first."""
+    from assistant.answer import score
+
+    at = {id(c): i for i, c in enumerate(r["cands"])}
+    return [at[id(c)] for c in score(r["cands"], model, read)]
+
+
+def fit_reader(records, folds: dict, draft, out: Path):
+    """Tune the reader (evals.tune) and how much it counts (`Reading`): two readers, each tuned on half
+    the questions, read the other half's likeliest sentences (by the fold models and by the draft), so
+    that every train question has similarities from a reader that never saw it; the weight is the one
+    that ranks a gold sentence first most often on them, averaged over collections. The reader shipped
+    is tuned on all the questions. None when the embedding model cannot be tuned (not a BERT folder)."""
+    from dataclasses import replace
+
+    from assistant.answer import Reading
+    from assistant.embedding import Embedder
+    from assistant.encoder import BertEncoder
+    from assistant.reader import Reader
+    from evals import tune
+
+    encoder = Embedder(records[0]["model"]).model
+    if not isinstance(encoder, BertEncoder):
+        return None
+    weights = dict(zip((r["id"] for r in records), _weights(records)))
+    picks = {}
+    for r in records:
+        if r["cands"]:
+            fold = _ranked(folds[_fold(r["id"])], r)
+            picks[r["id"]] = (fold[:READ_TOP], sorted(set(fold[: 2 * READ_TOP]) | set(_ranked(draft, r)[:READ_TOP])))
+
+    def examples(rs):
+        out = []
+        for r in rs:
+            if r["id"] in picks and r["answerable"] and r["y"].any():
+                chosen = sorted(set(picks[r["id"]][0]) | set(np.flatnonzero(r["y"]).tolist()))
+                out.append(tune.Example(r["question"], [r["cands"][i].text for i in chosen],
+                                        [bool(r["y"][i]) for i in chosen], weights[r["id"]]))
+        return out
+
+    for half in (0, 1):
+        reader = Reader(encoder, tune.tune(encoder, examples([r for r in records if _fold(r["id"]) % 2 != half])))
         for r in records:
-            if _fold(r["id"]) == k and r["cands"]:
-                rows[r["id"]] = question_features(score(r["cands"], model))
-    return rows
+            if _fold(r["id"]) % 2 == half and r["id"] in picks:
+                texts = [r["cands"][i].text for i in picks[r["id"]][1]]
+                r["read"] = dict(zip(texts, reader.similarities(r["question"], texts)))
+    tune.save(encoder, tune.tune(encoder, examples(records)), out)
+    read = np.concatenate([list(r["read"].values()) for r in records if r.get("read")])
+    centre = float(np.median(read))
+
+    def first_right(weight):
+        reading = Reading(READ_TOP, weight, centre)
+        return _per_collection_mean([r for r in records if r["y"].any()], lambda r: bool(
+            r["y"][_ranked(replace(folds[_fold(r["id"])], reading=reading), r, _read(r))[0]]))
+
+    weight = max(READ_WEIGHTS, key=lambda w: (round(first_right(w), 6), -w))
+    return Reading(READ_TOP, float(weight), centre) if weight > 0 else None
 
 
 def fit_answerable(records, rows: dict[str, np.ndarray], c_value: float):
@@ -266,12 +343,17 @@ def choose_abstain(records, scores: dict[str, float], right, max_false: float = 
 
 
 def main(argv=None) -> int:
+    from dataclasses import replace
+
     from assistant.answer import MODEL_FILE, QUESTION_FEATURES, AnswerModel
     from assistant.features import FEATURES
+    from assistant.reader import READER_FILE
 
     p = argparse.ArgumentParser(prog="python -m evals fit", description=__doc__.split("\n")[0])
     p.add_argument("--collections", default=None, help="comma-separated (default: every collection with data)")
     p.add_argument("--out", type=Path, default=MODEL_FILE)
+    p.add_argument("--reader-out", type=Path, default=READER_FILE, help="where the tuned reader is written")
+    p.add_argument("--no-reader", action="store_true", help="fit the answer model alone (minutes, not a quarter hour)")
     p.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     p.add_argument("--max-false-refusals", type=float, default=MAX_FALSE_REFUSALS,
                    help="the share of answerable questions any one collection may see refused")
@@ -280,8 +362,11 @@ def main(argv=None) -> int:
     records = gather(args.collections)
     mean, scale, coef, intercept = fit_logistic(records, args.c)
     draft = AnswerModel(FEATURES, mean, scale, coef, intercept, 0.0, 1.0)
+    folds = fold_models(records, args.c)
+    reading = None if args.no_reader else fit_reader(records, folds, draft, args.reader_out)
+    draft = replace(draft, reading=reading)
     extra, beside, right = choose_extra(records, draft)
-    answerable, scores = fit_answerable(records, out_of_fold(records, args.c), args.c)
+    answerable, scores = fit_answerable(records, out_of_fold(records, folds, reading), args.c)
     abstain, per = choose_abstain(records, scores, right, args.max_false_refusals)
     counts = defaultdict(lambda: [0, 0])
     for r in records:
@@ -289,7 +374,7 @@ def main(argv=None) -> int:
     about = {"fitted": time.strftime("%Y-%m-%d"), "command": "python -m evals fit", "C": args.c,
              "train_questions": {k: {"answerable": a, "unanswerable": u} for k, (a, u) in counts.items()},
              "on_train": per}
-    model = AnswerModel(FEATURES, mean, scale, coef, intercept, abstain, extra, answerable, beside)
+    model = AnswerModel(FEATURES, mean, scale, coef, intercept, abstain, extra, answerable, beside, reading)
     model.save(args.out, about)
     print(f"fitted on {len(records)} train questions in {time.time() - t0:.0f} s -> {args.out}", file=sys.stderr)
     for name, w in sorted(zip(FEATURES, coef), key=lambda t: -abs(t[1])):
@@ -297,6 +382,8 @@ def main(argv=None) -> int:
     print("answerable:")
     for name, w in sorted(zip(QUESTION_FEATURES, answerable.coef), key=lambda t: -abs(t[1])):
         print(f"  {name:12s} {w:+.3f}")
+    if reading is not None:
+        print(f"reader: the {reading.top} likeliest sentences read again, weight {reading.weight:.1f} around {reading.centre:.3f} -> {args.reader_out}")
     print(f"abstain below {abstain:.2f} (answerable, out of fold); a further sentence needs {extra:.2f} of the best's probability, one beside it {beside:.2f}")
     for name, v in per.items():
         print(f"  {name:8s} " + ", ".join(f"{k} {'-' if x is None else f'{x:.2f}'}" for k, x in v.items()))

@@ -5,7 +5,7 @@ import pytest
 
 from dataclasses import replace
 
-from assistant.answer import CANNOT_ANSWER, MODEL_FILE, QUESTION_FEATURES, AnswerModel, Logistic, compose
+from assistant.answer import CANNOT_ANSWER, MODEL_FILE, QUESTION_FEATURES, AnswerModel, Logistic, Reading, compose
 from assistant.features import FEATURES, Candidate
 from assistant.types import Chunk, DocumentInfo, Hit
 
@@ -101,3 +101,32 @@ def test_the_sentence_beside_the_best_in_its_paragraph_runs_on_with_it_where_ano
     a = compose([best, after, elsewhere, far], model, DOCS)
     assert a.text == "Staff turnover was high [1]. It reached 41% in 2019 [1]." and len(a.citations) == 1
     assert compose([best, after, elsewhere], MODEL, DOCS).text == "Staff turnover was high [1]."  # beside=None: as extra
+
+
+def test_the_reader_s_similarity_reorders_the_likeliest_sentences_and_one_it_did_not_read_counts_as_least_similar():
+    reading = replace(MODEL, reading=Reading(top=2, weight=20.0, centre=0.5))
+    cands = [cand("Caseloads are high.", 0.6), cand("Caseloads fell to 15 in 2024.", 0.55, "a.txt#2"),
+             cand("Morale is low.", 0.5, "b.txt#3")]
+    read = {"Caseloads are high.": 0.3, "Caseloads fell to 15 in 2024.": 0.8}
+    asked = []
+
+    def reader(texts):
+        asked.extend(texts)
+        return np.array([read[t] for t in texts])
+
+    a = compose(cands, reading, DOCS, max_sentences=1, read=reader)
+    assert a.text == "Caseloads fell to 15 in 2024 [1]." and sorted(asked) == sorted(read)  # only the top 2 are read
+    # the unread third sentence moves as the least similar read one (0.3), below the first
+    assert cands[2].p < cands[0].p < cands[1].p
+    assert compose(cands, MODEL, DOCS, max_sentences=1, read=reader).text == "Caseloads are high [1]."  # no Reading: unread
+    # a reader that read nothing (NaN) leaves the order as it was
+    same = compose(cands, reading, DOCS, max_sentences=1, read=lambda texts: np.full(len(texts), np.nan))
+    assert same.text == "Caseloads are high [1]."
+
+
+def test_the_reading_is_saved_and_loaded_with_the_model(tmp_path):
+    path = tmp_path / "m.json"
+    replace(MODEL, reading=Reading(12, 5.0, 0.42)).save(path, {})
+    assert AnswerModel.load(path).reading == Reading(12, 5.0, 0.42)
+    replace(MODEL, reading=None).save(path, {})
+    assert AnswerModel.load(path).reading is None
