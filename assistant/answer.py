@@ -30,7 +30,7 @@ MODEL_FILE = PACKAGE_DATA / "answer_model.json"
 CANNOT_ANSWER = "I can't find an answer to that in this collection."  # how every refusal begins
 SAME = 0.6  # share of stems two sentences share for the second to add nothing
 # what decides whether a question is answered: its best sentences' probabilities, then ASKED
-QUESTION_FEATURES = ("best", "second", "gap", "best_five", "near_best", *ASKED)
+QUESTION_FEATURES = ("best", "second", "gap", "best_five", "near_best", "read_best", *ASKED)
 _ASKED_COLUMNS = [FEATURES.index(name) for name in ASKED]
 
 
@@ -92,7 +92,9 @@ class AnswerModel:
             return 0.0
         if self.answerable is None:
             return ranked[0].p
-        return float(self.answerable.probabilities(question_features(ranked)[None])[0])
+        x = question_features(ranked)
+        x = np.where(np.isnan(x), self.answerable.mean, x)  # a signal not there (no reader) counts as its mean
+        return float(self.answerable.probabilities(x[None])[0])
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,8 @@ class Reading:
         unread = np.nanmin(similarity) if len(top) and not np.isnan(similarity).all() else self.centre
         similarity = np.where(np.isnan(similarity), unread, similarity)
         for i, c in enumerate(ranked):
-            shift = self.weight * ((similarity[i] if i < len(top) else unread) - self.centre)
-            c.p = float(1.0 / (1.0 + np.exp(-(np.log(c.p / (1.0 - c.p)) + shift))))
+            c.read = float(similarity[i] if i < len(top) else unread)
+            c.p = float(1.0 / (1.0 + np.exp(-(np.log(c.p / (1.0 - c.p)) + self.weight * (c.read - self.centre)))))
         return sorted(ranked, key=lambda c: -c.p)
 
 
@@ -141,8 +143,10 @@ def question_features(ranked: list[Candidate]) -> np.ndarray:
     """QUESTION_FEATURES of scored candidates, likeliest first."""
     p = np.array([c.p for c in ranked])
     second = p[1] if len(p) > 1 else 0.0
+    read = [c.read for c in ranked if not np.isnan(c.read)]
     asked = ranked[0].features[_ASKED_COLUMNS]
-    return np.concatenate([[p[0], second, p[0] - second, p[:5].mean(), (p > 0.5 * p[0]).sum()], asked])
+    return np.concatenate([[p[0], second, p[0] - second, p[:5].mean(), (p > 0.5 * p[0]).sum(),
+                            max(read) if read else np.nan], asked])
 
 
 def score(cands: list[Candidate], model: AnswerModel, read=None) -> list[Candidate]:
@@ -151,7 +155,7 @@ def score(cands: list[Candidate], model: AnswerModel, read=None) -> list[Candida
     if cands:
         x = np.stack([c.features for c in cands])
         for c, p in zip(cands, np.clip(model.probabilities(x), 1e-9, 1 - 1e-9)):
-            c.p = float(p)
+            c.p, c.read = float(p), float("nan")
     ranked = sorted(cands, key=lambda c: -c.p)
     if read is not None and model.reading is not None and ranked:
         return model.reading.apply(ranked, read)

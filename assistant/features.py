@@ -38,6 +38,7 @@ class Candidate:
     position: int  # in its passage
     features: np.ndarray
     p: float = 0.0
+    read: float = float("nan")  # the reader's similarity to the question (NaN: not read)
 
 
 def _coverage(terms: dict[str, float], held, vocab: Vocabulary) -> float:

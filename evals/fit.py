@@ -40,7 +40,7 @@ import numpy as np
 MAX_FALSE_REFUSALS = 0.08
 FOLDS = 5
 READ_TOP = 12  # the likeliest sentences the reader reads again
-READ_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0)
+READ_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 50.0)
 NEVER_HELPS = {"q_unknown", "q_unknown_names"}  # signals whose weight may only lower a probability
 
 
@@ -305,6 +305,8 @@ def fit_answerable(records, rows: dict[str, np.ndarray], c_value: float):
 
     used = [r for r in records if r["id"] in rows]
     x = np.stack([rows[r["id"]] for r in used])
+    # a question whose sentences the reader did not read (no reader) has its signal at the average
+    x = np.where(np.isnan(x), [np.nanmean(c) if not np.isnan(c).all() else 0.0 for c in x.T], x)
     y = np.array([r["answerable"] for r in used])
     w = np.array(_weights(used))
     mean, scale = _standardisation(x)

@@ -70,15 +70,15 @@ def tune(encoder, examples: list[Example], epochs: int = EPOCHS, seed: int = 0) 
     torch.manual_seed(seed)
     rng = random.Random(seed)
     used = [e for e in examples if any(e.gold) and len(e.sentences) > 1]
-    states = [_lower(encoder, [e.question, *e.sentences]) for e in used]
-    params = {k: torch.nn.Parameter(encoder.weights[k].clone()) for k in _tuned_names(encoder)}
-    weights = {**encoder.weights, **params}
-    optimiser = torch.optim.AdamW(params.values(), lr=LEARNING_RATE, weight_decay=0.01)
-    mean_weight = float(np.mean([e.weight for e in used]))
-    order = list(range(len(used)))
-    threads = torch.get_num_threads()
+    threads = torch.get_num_threads()  # a process that answers keeps one; tuning takes every core
     torch.set_num_threads(os.cpu_count() or 1)
     try:
+        states = [_lower(encoder, [e.question, *e.sentences]) for e in used]
+        params = {k: torch.nn.Parameter(encoder.weights[k].clone()) for k in _tuned_names(encoder)}
+        weights = {**encoder.weights, **params}
+        optimiser = torch.optim.AdamW(params.values(), lr=LEARNING_RATE, weight_decay=0.01)
+        mean_weight = float(np.mean([e.weight for e in used]))
+        order = list(range(len(used)))
         for _ in range(epochs):
             rng.shuffle(order)
             for start in range(0, len(order), QUESTIONS_PER_STEP):

@@ -130,3 +130,14 @@ def test_the_reading_is_saved_and_loaded_with_the_model(tmp_path):
     assert AnswerModel.load(path).reading == Reading(12, 5.0, 0.42)
     replace(MODEL, reading=None).save(path, {})
     assert AnswerModel.load(path).reading is None
+
+
+def test_the_reader_s_best_similarity_decides_whether_to_answer_and_without_a_reader_counts_as_its_mean():
+    # answerable when the reader finds a sentence close to the question; the fitted mean similarity is 0.5
+    answerable = _answerable_when("read_best", 20.0, 0.0)
+    answerable = replace(answerable, mean=np.where(np.array(QUESTION_FEATURES) == "read_best", 0.5, 0.0))
+    model = replace(MODEL, abstain=0.5, answerable=answerable, reading=Reading(top=2, weight=1.0, centre=0.5))
+    ranked = [cand("Caseloads are high.", 0.8), cand("The sun shines.", 0.1, "b.txt#2")]
+    assert not compose(ranked, model, DOCS, read=lambda texts: np.full(len(texts), 0.7)).abstained
+    assert compose(ranked, model, DOCS, read=lambda texts: np.full(len(texts), 0.3)).abstained
+    assert compose(ranked, model, DOCS).confidence == pytest.approx(0.5)  # no reader: neither for nor against
