@@ -354,12 +354,14 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals fit", description=__doc__.split("\n")[0])
     p.add_argument("--collections", default=None, help="comma-separated (default: every collection with data)")
     p.add_argument("--out", type=Path, default=MODEL_FILE)
-    p.add_argument("--reader-out", type=Path, default=READER_FILE, help="where the tuned reader is written")
+    p.add_argument("--reader-out", type=Path, default=None,
+                   help=f"where the tuned reader is written (default: {READER_FILE.name} beside --out)")
     p.add_argument("--no-reader", action="store_true", help="fit the answer model alone (minutes, not a quarter hour)")
     p.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     p.add_argument("--max-false-refusals", type=float, default=MAX_FALSE_REFUSALS,
                    help="the share of answerable questions any one collection may see refused")
     args = p.parse_args(argv)
+    args.reader_out = args.reader_out or args.out.with_name(READER_FILE.name)
     t0 = time.time()
     records = gather(args.collections)
     mean, scale, coef, intercept = fit_logistic(records, args.c)

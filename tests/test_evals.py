@@ -411,12 +411,15 @@ def test_fit_writes_a_model_the_assistant_loads_from_train_questions_only(tmp_pa
     """`python -m evals fit` on the generic collection's train part: a loadable model, and what it was fitted on."""
     from assistant.answer import AnswerModel
     from assistant.features import FEATURES
+    from assistant.reader import READER_FILE, Reader
+    from assistant.settings import load_settings
     from evals.collections import REGISTRY, prepare
     from evals.fit import main
 
     if prepare(REGISTRY["generic"], log=lambda *_: None) is None:
         pytest.skip("generic: set file missing")
     out = tmp_path / "model.json"
+    packaged = READER_FILE.read_bytes()
     assert main(["--collections", "generic", "--out", str(out)]) == 0
     model = AnswerModel.load(out)
     assert model.features == FEATURES and 0 < model.abstain < 1 and 0 < model.extra <= 1
@@ -426,3 +429,6 @@ def test_fit_writes_a_model_the_assistant_loads_from_train_questions_only(tmp_pa
     assert about["train_questions"]["generic"] == {"answerable": sum(c.answerable for c in train),
                                                    "unanswerable": sum(not c.answerable for c in train)}
     assert "abstain below" in capsys.readouterr().out
+    # the reader is tuned and written beside the model, never over the packaged one
+    assert Reader.load(load_settings().model, tmp_path / "reader.safetensors") is not None
+    assert READER_FILE.read_bytes() == packaged
