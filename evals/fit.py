@@ -23,7 +23,7 @@ wording decides. Then, on the same train questions:
   8% in each where possible.
 
 The blind parts are never seen. The model is written to assistant/data/answer_model.json (or
---out), with what it was fitted on, and the reader to assistant/data/reader.safetensors; a user can refit on their own labelled questions the same way.
+--out), with what it was fitted on, and the reader beside it (reader.safetensors); a user can refit on their own labelled questions the same way.
 """
 
 from __future__ import annotations
