@@ -4,9 +4,10 @@ One scoring path: every sentence of the passages retrieval found gets its genera
 (`features`), a logistic model fitted on labelled questions of several collections turns them into
 the probability that the sentence answers (`AnswerModel`), and the answer is the best sentence with
 the few others nearly as likely. Whether to answer at all is the same probabilities read at the
-level of the question: how likely the best sentences are, how far the best stands out, and how well
-anything found matches the question (`ASKED`), calibrated by a second logistic regression into the
-probability that the question is answerable; below `abstain` it refuses. Where the reader is there
+level of the question: how likely the best sentences are, how far the best stands out, how well
+anything found matches the question (`ASKED`) and what the likeliest sentence holds (the kind of thing
+asked, the year asked), calibrated by a second logistic regression into the probability that the
+question is answerable; below `abstain` it refuses. Where the reader is there
 (`assistant.reader`), the few likeliest sentences are read again with it, and its similarity moves
 their probability (`Reading`).
 """
@@ -29,9 +30,13 @@ from assistant.words import stems
 MODEL_FILE = PACKAGE_DATA / "answer_model.json"
 CANNOT_ANSWER = "I can't find an answer to that in this collection."  # how every refusal begins
 SAME = 0.6  # share of stems two sentences share for the second to add nothing
-# what decides whether a question is answered: its best sentences' probabilities, then ASKED
-QUESTION_FEATURES = ("best", "second", "gap", "best_five", "near_best", "read_best", *ASKED)
+# what decides whether a question is answered: its best sentences' probabilities, ASKED, and the likeliest
+# sentence's own signals (top_*): whether it holds the kind of thing asked, of the year asked, in the words asked
+_OWN = tuple(name for name in FEATURES if name not in ASKED)
+QUESTION_FEATURES = ("best", "second", "gap", "best_five", "near_best", "read_best", *ASKED,
+                     *(f"top_{name}" for name in _OWN))
 _ASKED_COLUMNS = [FEATURES.index(name) for name in ASKED]
+_OWN_COLUMNS = [FEATURES.index(name) for name in _OWN]
 
 
 @dataclass
@@ -144,9 +149,9 @@ def question_features(ranked: list[Candidate]) -> np.ndarray:
     p = np.array([c.p for c in ranked])
     second = p[1] if len(p) > 1 else 0.0
     read = [c.read for c in ranked if not np.isnan(c.read)]
-    asked = ranked[0].features[_ASKED_COLUMNS]
+    top = ranked[0].features
     return np.concatenate([[p[0], second, p[0] - second, p[:5].mean(), (p > 0.5 * p[0]).sum(),
-                            max(read) if read else np.nan], asked])
+                            max(read) if read else np.nan], top[_ASKED_COLUMNS], top[_OWN_COLUMNS]])
 
 
 def score(cands: list[Candidate], model: AnswerModel, read=None) -> list[Candidate]:

@@ -11,9 +11,10 @@ wording decides. Then, on the same train questions:
   similarities from readers tuned on the other half of the questions;
 - `extra` and `beside`: the shares of the best's probability a further sentence needs, and a sentence
   next to the best in its paragraph needs, chosen together so that the composed answers are right (as
-  the harness scores them) most often, averaged over collections;
+  the harness scores them, `evals.harness.judge`) most often, averaged over collections;
 - `answerable`: a second logistic regression, at the level of the question, over how likely its best
-  sentences are and how well anything found matches it (`assistant.answer.QUESTION_FEATURES`), fitted
+  sentences are, how well anything found matches it and the likeliest sentence's own signals
+  (`assistant.answer.QUESTION_FEATURES`), fitted
   to tell answerable questions from unanswerable ones (each collection weighing the same). Its inputs
   are the sentence model's probabilities *out of fold* (five folds by question id, a follow-up with its
   standalone twin), as they are on questions the sentence model never saw: in-fold they are too sure;
@@ -65,7 +66,7 @@ def gather(names):
         x = np.stack([c.features for c in cands]) if cands else np.zeros((0, 0), np.float32)
         y = np.array([_positive(c.text, case.quotes) for c in cands], dtype=bool) if case.answerable else np.zeros(len(cands), bool)
         records.append({"collection": ready.name, "id": case.id, "answerable": case.answerable, "x": x, "y": y,
-                        "cands": cands, "case": case, "years": q.years, "rule": ready.spec.answer_rule,
+                        "cands": cands, "case": case, "years": q.years, "spec": ready.spec,
                         "documents": engine.documents, "question": q.text, "model": settings.model})
     return records
 
@@ -150,14 +151,12 @@ def _by_collection(records):
 
 
 def answers_right(records, model) -> dict[str, bool]:
-    """Whether each answerable question's composed answer is right, as the harness scores it (its
-    patterns, or half of a reference's tokens, and a cited passage holding gold evidence), never refusing."""
+    """Whether each answerable question's composed answer is right, as the harness scores it
+    (`evals.harness.judge`: the set's own rule, and a cited passage holding gold evidence), never refusing."""
     from dataclasses import replace
 
     from assistant.answer import compose
-    from evals import metrics as M
-    from evals.harness import CLAPNQ_RECALL_CUTOFF
-    from evals.sets import contains_evidence
+    from evals.harness import judge
 
     always = replace(model, abstain=0.0)
     right = {}
@@ -166,12 +165,7 @@ def answers_right(records, model) -> dict[str, bool]:
             right[r["id"]] = False
             continue
         a = compose(r["cands"], always, r["documents"], years=r["years"], read=_read(r))
-        case = r["case"]
-        if r["rule"] == "patterns":
-            ok = M.patterns_match(case.patterns, a.text)
-        else:
-            ok = (M.best_over(case.references, M._MARKER.sub("", a.text), M.token_recall) or 0) >= CLAPNQ_RECALL_CUTOFF
-        right[r["id"]] = ok and any(contains_evidence(c.text, case.quotes) for c in a.citations)
+        right[r["id"]] = judge(r["case"], r["spec"], a.text, False, [c.to_dict() for c in a.citations])["correct"]
     return right
 
 

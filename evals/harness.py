@@ -138,12 +138,11 @@ def outcome(row: dict) -> str:
     return "wrong answer, evidence cited" if row["evidence_cited"] else "wrong answer"
 
 
-def score_case(case: Case, answer: dict, retrieved: list[dict], spec: SetSpec, relevant: set[str],
-               total_seconds: float) -> dict:
-    """The row of one question: the answer, its citations and retrieval, and every metric."""
-    text, abstained = answer["answer"], answer["abstained"]
+def judge(case: Case, spec: SetSpec, text: str, abstained: bool, citations: list[dict]) -> dict:
+    """How one answer scores against `case`: each citation's support, whether the answer is right
+    and its evidence cited, citation precision and recall, and the set's own figures (token F1)."""
     cites = []
-    for c in answer["citations"]:
+    for c in citations:
         cites.append({"n": c["n"], "doc": c["doc"], "ref": c["ref"], "page": c.get("page"), "chunk_id": c.get("chunk_id", ""),
                       "evidence": passage_holds(case, spec, c["doc"], c["text"], c.get("heading") or ""),
                       "text": c["text"]})
@@ -171,6 +170,19 @@ def score_case(case: Case, answer: dict, retrieved: list[dict], spec: SetSpec, r
         answer_ok = bool(case.answerable and rec is not None and rec >= CLAPNQ_RECALL_CUTOFF)
         extra = {"token_f1": f1, "token_recall": rec}
     evidence_cited = any(c["evidence"] for c in cites)
+    return {"answer_ok": bool(case.answerable and answer_ok), "evidence_cited": bool(case.answerable and evidence_cited),
+            "correct": bool(case.answerable and answer_ok and evidence_cited) if case.answerable else bool(abstained),
+            "citation_precision": precision, "citation_recall": recall, **extra,
+            "sentences": [{"text": s, "cites": refs, "supported": any(supports.get(n, False) for n in refs)}
+                          for s, refs in sentences],
+            "citations": cites}
+
+
+def score_case(case: Case, answer: dict, retrieved: list[dict], spec: SetSpec, relevant: set[str],
+               total_seconds: float) -> dict:
+    """The row of one question: the answer, its citations and retrieval, and every metric."""
+    text, abstained = answer["answer"], answer["abstained"]
+    judged = judge(case, spec, text, abstained, answer["citations"])
     ranking = [r["unit"] for r in retrieved]
     row = {
         "set": spec.name, **({"source": case.source} if case.source else {}),
@@ -181,13 +193,7 @@ def score_case(case: Case, answer: dict, retrieved: list[dict], spec: SetSpec, r
         "query": answer["query"], "answerable": case.answerable, "tags": case.tags,
         "reference": case.reference, "gold_evidence": case.quotes[:5],
         "answer": text, "abstained": abstained, "confidence": answer["confidence"],
-        "mode": answer.get("mode", "extractive"),
-        "answer_ok": bool(case.answerable and answer_ok), "evidence_cited": bool(case.answerable and evidence_cited),
-        "correct": bool(case.answerable and answer_ok and evidence_cited) if case.answerable else bool(abstained),
-        "citation_precision": precision, "citation_recall": recall, **extra,
-        "sentences": [{"text": s, "cites": refs, "supported": any(supports.get(n, False) for n in refs)}
-                      for s, refs in sentences],
-        "citations": cites,
+        "mode": answer.get("mode", "extractive"), **judged,
         "retrieval": ({**{f"recall@{k}": M.recall_at_k(ranking, relevant, k) for k in RECALL_KS},
                        "mrr@10": M.mrr_at_k(ranking, relevant, 10),
                        "ndcg@10": M.ndcg_at_k(ranking, {r: 1 for r in relevant}, 10), "relevant": len(relevant)}
@@ -270,6 +276,8 @@ def summarise(rows: list[dict], top_k: int) -> dict:
         "citation_recall": M.mean(r["citation_recall"] for r in answered),
         "abstention_accuracy": M.rate(r["abstained"] for r in unans),
         "false_abstention_rate": M.rate(r["abstained"] for r in ans),
+        # how well the answer stage's confidence tells answerable from unanswerable, whatever the threshold
+        "refusal_auc": M.auc(*([r["confidence"] for r in rs if r.get("confidence") is not None] for rs in (ans, unans))),
         "overall_accuracy": M.rate(r["correct"] for r in rows),
     }
     if any("token_f1" in r for r in ans):

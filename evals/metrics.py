@@ -167,6 +167,15 @@ def rate(flags: Iterable[bool]) -> float | None:
     return sum(1 for f in flags if f) / len(flags) if flags else None
 
 
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float | None:
+    """Area under the ROC curve: the chance that a positive scores above a negative (a tie counts
+    half), as the Mann-Whitney U statistic over all pairs; None when either side is empty."""
+    if not positives or not negatives:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
 def percentile(values: Sequence[float], p: float) -> float | None:
     """The p-th percentile with linear interpolation between order statistics (numpy's default)."""
     vals = sorted(values)

@@ -133,6 +133,31 @@ def test_citation_precision_recall_alce_by_hand():
 # ---------------------------------------------------------------- summaries
 
 
+def test_judge_takes_the_first_grade_stated_and_evidence_from_the_report_asked_about():
+    """One judgement of an answer for the harness and the fit alike: a London grade question is right
+    only when the first grade stated is the gold one, and a citation supports it only from its own report."""
+    from evals.harness import Case, SetSpec, judge
+
+    case = Case("g1", "How was Barnet rated?", [], True, ["Overall effectiveness: Good"], patterns=["good"],
+                tags=["kind:grade", "gold:good"], evidence=[{"doc": "barnet.pdf", "quote": "Overall effectiveness: Good"}])
+    spec = SetSpec("london", [case], "ofsted-london", None, match_doc=True)
+    cite = {"n": 1, "doc": "barnet.pdf", "ref": "p1", "text": "Overall effectiveness: Good"}
+    right = judge(case, spec, "Overall effectiveness: Good [1].", False, [cite])
+    assert right["correct"] and right["citation_precision"] == 1.0
+    hedged = judge(case, spec, "Help and protection requires improvement to be good [1]. Overall: good [1].", False, [cite])
+    assert hedged["answer_ok"] is False and not hedged["correct"]
+    elsewhere = judge(case, spec, "Overall effectiveness: Good [1].", False, [{**cite, "doc": "brent.pdf"}])
+    assert elsewhere["answer_ok"] and not elsewhere["evidence_cited"] and elsewhere["citation_precision"] == 0.0
+    assert not judge(case, spec, "I can't find an answer.", True, [])["correct"]
+
+
+def test_auc_by_hand():
+    assert M.auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert M.auc([0.1], [0.9]) == 0.0
+    assert M.auc([0.5, 0.9], [0.5, 0.1]) == (0.5 + 1 + 1 + 1) / 4  # the tie counts half
+    assert M.auc([0.5], []) is None
+
+
 def test_percentile_rate_mean_wilson():
     assert M.percentile([4, 1, 3, 2], 50) == pytest.approx(2.5)
     assert M.percentile([1, 2, 3, 4], 95) == pytest.approx(3.85)
