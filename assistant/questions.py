@@ -31,6 +31,8 @@ WANTS = [
 ]
 POLAR = re.compile(LEAD + r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must|"
                           r"isn't|aren't|wasn't|weren't|don't|doesn't|didn't|hasn't|haven't)\b", re.I)
+# a follow-up that, without its names and years, is only a frame: "What about ...?", "And in ...?"
+ONLY_NAMES = re.compile(LEAD + r"(?:(?:what|how) about|same for)?\W*(?:(?:in|for|at|of|the|then)\b\W*)*", re.I)
 CARRIED = 0.5  # weight of a word carried from earlier in the conversation
 
 
@@ -56,15 +58,33 @@ def _names(text: str, found: list[tuple[str, int]]) -> list[str]:
     return names
 
 
+def _displaced(asked: str, carried: str, names: list[str], years: set[int], carried_names) -> str:
+    """What a follow-up carries, less what it replaces: its own years stand instead of the turn
+    before's ("And who led the 2020 one?"), and its names instead of the turn's when they are all it
+    says ("What about Lambeth?"); one that says more ("And what did Ofsted say?") keeps the turn's subject."""
+    if years:
+        carried = YEAR.sub(" ", carried)
+    rest = YEAR.sub(" ", asked)
+    for name in names:
+        rest = rest.replace(name, " ")
+    if names and ONLY_NAMES.fullmatch(rest):
+        for name in carried_names:
+            carried = re.sub(rf"\b{re.escape(name)}(?:['’]s)?\b", " ", carried)
+    return " ".join(carried.split())
+
+
 def analyse(asked: str, carried: str = "", carried_names=(), carried_years=()) -> Question:
     """A question's parts; `carried` holds what a follow-up takes from the conversation (words,
     names and years of the turn it follows)."""
     own = [stem(w) for w in content_words(asked)]
+    [found] = nlp.entities([asked])
+    own_years = {int(y) for y in YEAR.findall(asked)}
+    own_names = _names(asked, found)
+    carried = _displaced(asked, carried, own_names, own_years, carried_names)
     terms = {s: CARRIED for s in (stem(w) for w in content_words(carried))}
     terms.update({s: 1.0 for s in own})
-    [found] = nlp.entities([asked])
-    years = sorted({int(y) for y in YEAR.findall(asked)} or set(carried_years))
-    names = _names(asked, found) or list(carried_names)
+    years = sorted(own_years or set(carried_years))
+    names = own_names or list(carried_names)
     wants = 0
     for pattern, bit in WANTS:
         if pattern.search(asked):

@@ -23,6 +23,17 @@ def test_a_follow_up_stays_on_the_place_and_year_of_the_turn_before():
     assert "Barnet" in q.text  # searched with what it carries
 
 
+def test_a_follow_up_searches_for_its_own_year_and_place_not_the_ones_it_replaces():
+    asked = "What overall grade did Croydon get in 2024?"
+    turns = [Turn(asked, asked, ["Croydon"], [2024])]
+    q = read("And who led the 2020 one?", turns)
+    assert q.years == [2020] and "2024" not in q.text and "Croydon" in q.text
+    q = read("What about Lambeth?", turns)
+    assert q.names == ["Lambeth"] and q.years == [2024] and "Croydon" not in q.text and "grade" in q.text
+    # a follow-up that says more than a name keeps the subject of the turn before
+    assert "Croydon" in read("And what did Ofsted say?", turns).text
+
+
 def test_a_question_that_stands_alone_carries_nothing():
     turns = [Turn("What did Ofsted say about Barnet?", "What did Ofsted say about Barnet?", ["Barnet"], [])]
     q = read("What grade did Camden get for leadership in 2021?", turns)
