@@ -33,6 +33,7 @@ POLAR = re.compile(LEAD + r"(?:is|are|was|were|do|does|did|has|have|had|can|coul
                           r"isn't|aren't|wasn't|weren't|don't|doesn't|didn't|hasn't|haven't)\b", re.I)
 # a follow-up that, without its names and years, is only a frame: "What about ...?", "And in ...?"
 ONLY_NAMES = re.compile(LEAD + r"(?:(?:what|how) about|same for)?\W*(?:(?:in|for|at|of|the|then)\b\W*)*", re.I)
+POSSESSIVE = re.compile(r"['’]s$")
 CARRIED = 0.5  # weight of a word carried from earlier in the conversation
 
 
@@ -49,11 +50,13 @@ class Question:
 
 def _names(text: str, found: list[tuple[str, int]]) -> list[str]:
     names = [t for t, bit in found if bit & (nlp.PERSON | nlp.ORG | nlp.PLACE | nlp.THING)]
-    # a capitalised word inside the sentence that the model did not tag ("Ofsted", "PostgreSQL")
+    spans = [t for t, _ in found]  # a month is capitalised, and part of a date, not a name
+    # a capitalised word inside the sentence that the model did not tag ("Ofsted", "PostgreSQL"), once
+    # whatever its possessive ("Ofsted's")
     words = text.split()
     for w in words[1:]:
-        w = w.strip("?.,;:!()\"'’“”")
-        if w[:1].isupper() and w.lower() not in {"i"} and not any(w in n for n in names):
+        w = POSSESSIVE.sub("", w.strip("?.,;:!()\"'’“”"))
+        if w[:1].isupper() and w.lower() not in {"i"} and not any(w in n for n in spans + names):
             names.append(w)
     return names
 

@@ -31,6 +31,12 @@ def test_yes_no_questions(question, polar):
     assert analyse(question).polar is polar
 
 
+def test_a_month_is_no_name_and_a_possessive_names_once():
+    q = analyse("Who led Ofsted's inspection of Camden children's services published in November 2017?")
+    assert "Camden" in " ".join(q.names) and q.names.count("Ofsted") == 1
+    assert not any("November" in n or n.endswith("'s") for n in q.names), q.names
+
+
 def test_years_and_names_with_hyphens_and_accents():
     q = analyse("What did Máire Atherton find in Stoke-on-Trent in 2018 and 2024?")
     assert q.years == [2018, 2024]
