@@ -78,10 +78,6 @@ def quote_in(quote: str, passage: str) -> bool:
     return bool(q) and f" {q} " in f" {normalise(passage)} "
 
 
-def contains_evidence(passage: str, quotes: list[str]) -> bool:
-    return any(quote_in(q, passage) for q in quotes)
-
-
 @dataclass
 class Item:
     id: str

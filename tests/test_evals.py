@@ -20,7 +20,7 @@ import pytest
 from evals import metrics as M
 from evals.beir import read_qrels, read_trec_run, score_run, strictly_decreasing, write_trec_run
 from evals.report import GATED_COLLECTIONS
-from evals.sets import SetProblem, contains_evidence, load_set, normalise, quote_in
+from evals.sets import SetProblem, load_set, normalise, quote_in
 
 ROOT = Path(__file__).resolve().parent.parent
 THRESHOLDS = ROOT / "evals" / "thresholds.json"
@@ -39,12 +39,6 @@ def test_quote_matching_ignores_quotes_case_whitespace_numbers_and_punctuation()
     assert not quote_in("services as bad", passage)
     assert not quote_in("", passage)
     assert normalise("3.12 Caseloads are  high.\n4) Next") == "caseloads are high next"
-
-
-def test_contains_evidence_is_any_quote():
-    assert contains_evidence("The grade was good.", ["inadequate", "grade was good"])
-    assert not contains_evidence("The grade was good.", ["inadequate"])
-    assert not contains_evidence("The grade was good.", [])
 
 
 def test_croydon_set_is_well_formed():
