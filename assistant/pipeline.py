@@ -189,11 +189,14 @@ def clean_history(history: object, settings: Settings) -> list[dict]:
 
 
 def named_in_titles(q: Question, documents: dict) -> set[str]:
-    """The documents whose titles name what the question names ("Barnet": Barnet's reports), or none
-    when every document's title does (a name the whole collection shares says nothing of which)."""
-    names = [n.lower() for n in q.names]
-    docs = {d for d, info in documents.items() if any(n in info.title.lower() for n in names)}
-    return docs if len(docs) < len(documents) else set()
+    """The documents whose titles name what the question names ("Barnet": Barnet's reports). A name
+    every title holds ("Ofsted" of Ofsted's reports) says nothing of which, and is passed over."""
+    named = set()
+    for name in q.names:
+        docs = {d for d, info in documents.items() if name.lower() in info.title.lower()}
+        if len(docs) < len(documents):
+            named |= docs
+    return named
 
 
 def search(retriever: HybridRetriever, q: Question, query: str, qvec: np.ndarray, k: int) -> list[Hit]:

@@ -48,15 +48,23 @@ class Question:
     polar: bool = False  # a yes/no question
 
 
+def _trimmed(name: str) -> str:
+    """An entity without the lower-case words at its edges ("Harrow children's": Harrow; "the BBC": BBC);
+    those inside it stay ("Bournemouth, Christchurch and Poole")."""
+    words = name.split()
+    capital = [i for i, w in enumerate(words) if w[:1].isupper() or w[:1].isdigit()]
+    return POSSESSIVE.sub("", " ".join(words[capital[0]: capital[-1] + 1])) if capital else name
+
+
 def _names(text: str, found: list[tuple[str, int]]) -> list[str]:
-    names = [t for t, bit in found if bit & (nlp.PERSON | nlp.ORG | nlp.PLACE | nlp.THING)]
-    spans = [t for t, _ in found]  # a month is capitalised, and part of a date, not a name
+    names = [_trimmed(t) for t, bit in found if bit & (nlp.PERSON | nlp.ORG | nlp.PLACE | nlp.THING)]
+    dates = [t for t, bit in found if bit & nlp.DATE]  # a month is capitalised, and part of a date, not a name
     # a capitalised word inside the sentence that the model did not tag ("Ofsted", "PostgreSQL"), once
     # whatever its possessive ("Ofsted's")
     words = text.split()
     for w in words[1:]:
         w = POSSESSIVE.sub("", w.strip("?.,;:!()\"'’“”"))
-        if w[:1].isupper() and w.lower() not in {"i"} and not any(w in n for n in spans + names):
+        if w[:1].isupper() and w.lower() not in {"i"} and not any(w in n for n in dates + names):
             names.append(w)
     return names
 

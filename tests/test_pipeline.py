@@ -103,3 +103,17 @@ def test_questions_asked_at_once_from_several_threads_get_the_answers_asked_one_
     for a, b in zip(one_by_one * 3, at_once):
         assert (b.answer, b.abstained, [c.chunk_id for c in b.citations]) == \
                (a.answer, a.abstained, [c.chunk_id for c in a.citations])
+
+
+def test_a_question_searches_the_reports_its_names_pick_though_it_names_their_common_author():
+    from assistant.pipeline import named_in_titles
+    from assistant.questions import analyse
+    from assistant.types import DocumentInfo
+
+    titles = {f"{b.lower()}/{y}.pdf": f"Ofsted inspection of {b} local authority children's services ({y})"
+              for b in ("Havering", "Harrow", "Camden") for y in (2016, 2024)}
+    documents = {d: DocumentInfo(d, t) for d, t in titles.items()}
+    for borough in ("Havering", "Harrow"):  # spaCy tags one a number, the other "Harrow children's"
+        q = analyse(f"Who led Ofsted's inspection of {borough} children's services published in February 2024?")
+        assert named_in_titles(q, documents) == {f"{borough.lower()}/2016.pdf", f"{borough.lower()}/2024.pdf"}, q.names
+    assert named_in_titles(analyse("What did Ofsted find?"), documents) == set()  # every report is Ofsted's

@@ -52,3 +52,10 @@ def test_words_carried_from_the_conversation_weigh_less_than_the_questions_own()
     own = analyse("And Camden in 2021?", carried="When was Barnet last inspected?", carried_names=["Barnet"],
                   carried_years=[2019])
     assert own.names == ["Camden"] and own.years == [2021]
+
+
+def test_a_name_is_read_without_the_lower_case_words_around_it():
+    # spaCy reads "Harrow children's" as one organisation and "Havering" as a number
+    assert "Harrow" in analyse("Who led Ofsted's inspection of Harrow children's services in March 2017?").names
+    assert "Havering" in analyse("Who led Ofsted's inspection of Havering children's services published in February 2024?").names
+    assert "Bournemouth" in " ".join(analyse("How did Bournemouth, Christchurch and Poole do?").names)
