@@ -191,10 +191,11 @@ def clean_history(history: object, settings: Settings) -> list[dict]:
 def named_in_titles(q: Question, documents: dict) -> set[str]:
     """The documents whose titles name what the question names ("Barnet": Barnet's reports). A name
     every title holds ("Ofsted" of Ofsted's reports) says nothing of which, and is passed over."""
+    titles = {d: info.title.lower() for d, info in documents.items()}
     named = set()
     for name in q.names:
-        docs = {d for d, info in documents.items() if name.lower() in info.title.lower()}
-        if len(docs) < len(documents):
+        docs = {d for d, title in titles.items() if name.lower() in title}
+        if len(docs) < len(titles):
             named |= docs
     return named
 
